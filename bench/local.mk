@@ -1,0 +1,1 @@
+# Benchmarks: `make bench` runs each and prints its figures.

@@ -1,0 +1,13 @@
+# kneectl: offline tools and the D-Bus client.
+bin_PROGRAMS += client/kneectl
+client_kneectl_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_GLIB_CFLAGS)
+client_kneectl_SOURCES = \
+	client/kneectl.c client/commands.h \
+	client/cmd-simulate.c \
+	client/cmd-analyze.c \
+	client/cmd-convert.c \
+	client/cmd-live.c
+client_kneectl_LDADD = \
+	drivers/libkneedrivers.a \
+	analysis/libkneeanalysis.a \
+	$(GLIB_LIBS) $(JSON_GLIB_LIBS) -lm

@@ -1,0 +1,2 @@
+# Documentation beside the code.
+EXTRA_DIST += docs/recording-format.md

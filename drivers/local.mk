@@ -1,0 +1,6 @@
+# Frame sources.  sim-model.c is pure C like the analysis; the rest use GLib.
+noinst_LIBRARIES += drivers/libkneedrivers.a
+drivers_libkneedrivers_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+drivers_libkneedrivers_a_SOURCES = \
+	drivers/recording.h drivers/recording.c \
+	drivers/sim-model.h drivers/sim-model.c

@@ -1,0 +1,1 @@
+# Issue 4: BLE GATT application against a python-dbusmock bluetoothd.

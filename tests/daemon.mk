@@ -1,0 +1,1 @@
+# Issue 3: the daemon, D-Bus API, kneectl live commands.
