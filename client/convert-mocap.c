@@ -12,9 +12,9 @@
  *    (the truth, and knee_deg with --with-flex);
  *  - the two IMUs, at a point of each segment sensor_offset_m from the knee:
  *    accelerometer = second derivative of that point minus gravity, in the
- *    segment frame; gyroscope = angular velocity of the segment frame (z is
- *    the sagittal rate; x the frontal rate; y stays near zero because two
- *    markers cannot see axial rotation - docs/datasets.md).
+ *    segment frame; gyroscope z = derivative of the sagittal angle, x =
+ *    derivative of the frontal angle, y = 0 (two markers cannot see axial
+ *    rotation - docs/datasets.md).
  *
  * Marker trajectories are low-passed (zero-phase 4th-order Butterworth,
  * 8 Hz by default) before differentiating.  Gaps up to max_gap_s are
@@ -601,6 +601,8 @@ static gboolean derive(struct mocap *m, struct derived *d, GError **error)
     g_autofree double (*acc_lab)[3] = g_new(vec3, n);
     g_autofree double (*mid)[3] = g_new(vec3, n);
     g_autofree double (*sac)[3] = g_new(vec3, n);
+    g_autofree double *frontal_thigh = g_new(double, n);
+    g_autofree double *frontal_shank = g_new(double, n);
     double travel[3], fwd_pelvis[3] = { 0, 0, 0 }, height = 0, dev2 = 0;
     double shift = o->knee_shift_mm, offset_mm = o->sensor_offset_m * 1000.0;
 
@@ -701,6 +703,8 @@ static gboolean derive(struct mocap *m, struct derived *d, GError **error)
         d->thigh[i] = kn_sagittal_angle_deg(vt, d->fwd, d->up);
         d->shank[i] = kn_sagittal_angle_deg(vs, d->fwd, d->up);
         d->knee[i] = d->thigh[i] - d->shank[i];
+        frontal_thigh[i] = kn_frontal_angle_deg(vt, d->right, d->up);
+        frontal_shank[i] = kn_frontal_angle_deg(vs, d->right, d->up);
         if (kn_vec_unit(vt, ut) < 0 || kn_vec_unit(vs, us) < 0 ||
             kn_segment_frame(vt, d->right, frames[i][0]) < 0 ||
             kn_segment_frame(vs, d->right, frames[i][1]) < 0) {
@@ -727,13 +731,23 @@ static gboolean derive(struct mocap *m, struct derived *d, GError **error)
             for (int a = 0; a < 3; a++)
                 d->acc[s][i][a] = kn_vec_dot(f, frames[i][s][a]);
         }
+        /* The gyroscope: the sagittal rate is the derivative of the
+         * segment angle, so that integrating it gives the truth back; the
+         * frontal rate that of the frontal angle; the axial rate is not
+         * seen by two markers and stays zero.  How far the sagittal rate
+         * is from the frame's true angular velocity (3-D coupling) is
+         * measured and reported. */
         for (guint i = 1; i + 1 < n; i++) {
             const double *ang = s == 0 ? d->thigh : d->shank;
-            double rate_dps = (ang[i + 1] - ang[i - 1]) * m->rate_hz / 2;
+            const double *fr = s == 0 ? frontal_thigh : frontal_shank;
+            double w[3];
 
+            d->gyr[s][i][0] = (fr[i + 1] - fr[i - 1]) * m->rate_hz / 2 * G_PI / 180;
+            d->gyr[s][i][1] = 0;
+            d->gyr[s][i][2] = (ang[i + 1] - ang[i - 1]) * m->rate_hz / 2 * G_PI / 180;
             kn_frame_angular_velocity(frames[i - 1][s], frames[i][s], frames[i + 1][s],
-                                      1.0 / m->rate_hz, d->gyr[s][i]);
-            dev2 += pow(d->gyr[s][i][2] * 180 / G_PI - rate_dps, 2);
+                                      1.0 / m->rate_hz, w);
+            dev2 += pow((w[2] - d->gyr[s][i][2]) * 180 / G_PI, 2);
         }
         memcpy(d->gyr[s][0], d->gyr[s][1], sizeof(d->gyr[s][0]));
         memcpy(d->gyr[s][n - 1], d->gyr[s][n - 2], sizeof(d->gyr[s][0]));
@@ -840,8 +854,9 @@ static gboolean write_recording(struct mocap *m, const struct derived *d, GError
     kn_convert_meta_set(meta.extra, "single_psis_frames", "%u", m->one_psis);
     kn_convert_meta_set(meta.extra, "relabelled", "%s", m->relabelled->len ? m->relabelled->str : "none");
     kn_convert_meta_set(meta.extra, "gyro_note",
-                        "z = sagittal rate (RMS %.2f deg/s from the derivative of the segment angle); "
-                        "x = frontal rate; y ~ 0: axial rotation is not derived", d->gyro_z_rms_dev);
+                        "z = derivative of the sagittal segment angle (RMS %.2f deg/s from the "
+                        "frame's 3-D angular velocity); x = derivative of the frontal angle; "
+                        "y = 0: axial rotation is not derived", d->gyro_z_rms_dev);
     kn_convert_meta_set(meta.extra, "accel_note", "second derivative of a point %g m from the knee "
                         "on the segment axis, minus gravity, in the segment frame", o->sensor_offset_m);
     if (o->with_flex)

@@ -84,6 +84,11 @@ double kn_sagittal_angle_deg(const double along[3], const double fwd[3], const d
     return atan2(-kn_vec_dot(along, fwd), kn_vec_dot(along, up)) * 180.0 / M_PI;
 }
 
+double kn_frontal_angle_deg(const double along[3], const double right[3], const double up[3])
+{
+    return atan2(kn_vec_dot(along, right), kn_vec_dot(along, up)) * 180.0 / M_PI;
+}
+
 int kn_segment_frame(const double along[3], const double right[3], double ret[3][3])
 {
     double z[3];

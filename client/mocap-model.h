@@ -45,6 +45,11 @@ void kn_hjc_harrington(const struct kn_pelvis *p, int side_sign, double ret[3]);
  * right axis).  fwd and up are unit vectors of the sagittal plane. */
 double kn_sagittal_angle_deg(const double along[3], const double fwd[3], const double up[3]);
 
+/* Frontal angle (degrees) of the same long axis: 0 when vertical,
+ * positive when its proximal end leans to the body's right (a positive
+ * rotation about the anterior axis). */
+double kn_frontal_angle_deg(const double along[3], const double right[3], const double up[3]);
+
 /* Segment frame as the sleeve's IMU sees it: y along the segment (unit of
  * `along`, distal to proximal), z the body's right made perpendicular to
  * y, x = y cross z (anterior, in the plane of `right`'s normal).  Rows of

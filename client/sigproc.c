@@ -25,13 +25,20 @@ int kn_butter2_lowpass(double fc_hz, double fs_hz, struct kn_biquad *ret)
 
 void kn_biquad_run(const struct kn_biquad *q, const double *x, size_t n, double *out)
 {
-    double x1, x2, y1, y2;
+    double x1, x2, y1, y2, slope, delay;
 
     if (n == 0)
         return;
-    /* At rest at the first value: the DC gain is 1, so a constant input
-     * gives a constant output from the first sample on. */
-    x1 = x2 = y1 = y2 = x[0];
+    /* Start in the steady state of the straight line through the first
+     * two samples: with a DC gain of 1 the section turns a line into the
+     * same line delayed by its DC group delay (B'(1)/B(1) - A'(1)/A(1) in
+     * powers of z^-1), so a constant or a ramp has no start transient. */
+    slope = n > 1 ? x[1] - x[0] : 0.0;
+    delay = (q->b1 + 2 * q->b2) / (q->b0 + q->b1 + q->b2) - (q->a1 + 2 * q->a2) / (1 + q->a1 + q->a2);
+    x1 = x[0] - slope;
+    x2 = x[0] - 2 * slope;
+    y1 = x1 - slope * delay;
+    y2 = x2 - slope * delay;
     for (size_t i = 0; i < n; i++) {
         double xi = x[i];
         double yi = q->b0 * xi + q->b1 * x1 + q->b2 * x2 - q->a1 * y1 - q->a2 * y2;
@@ -70,7 +77,11 @@ int kn_lowpass_zero_phase(const double *x, size_t n, double fc_hz, double fs_hz,
 
     if (!(fc_hz > 0) || !(fs_hz > 0))
         return -EINVAL;
-    fa = fc_hz / kn_filtfilt_correction(2, 2);
+    if (!(fc_hz < fs_hz / 2))
+        return -EINVAL;
+    /* Winter's correction, applied to the pre-warped frequency so that
+     * the digital response is exactly -3 dB at fc_hz. */
+    fa = atan(tan(M_PI * fc_hz / fs_hz) / kn_filtfilt_correction(2, 2)) * fs_hz / M_PI;
     r = kn_butter2_lowpass(fa, fs_hz, &q);
     if (r < 0)
         return r;

@@ -22,14 +22,17 @@ struct kn_biquad {
 int kn_butter2_lowpass(double fc_hz, double fs_hz, struct kn_biquad *ret);
 
 /* Runs the section forward over x[0..n-1] into out (x and out may be the
- * same array), starting from rest at the value x[0] (the steady state of
- * a constant input), so that a constant signal passes unchanged. */
+ * same array), starting in the steady state of the straight line through
+ * x[0] and x[1], so that a constant passes unchanged and a straight line
+ * comes out delayed by the section's DC group delay, without a start
+ * transient.  The section's DC gain must be 1 (a low-pass). */
 void kn_biquad_run(const struct kn_biquad *q, const double *x, size_t n, double *out);
 
 /* Zero-phase low-pass of fourth order: a second-order Butterworth section
  * run forward and backward, its cut-off raised by Winter's correction
- * (1 / 0.802) so that the combined response is -3 dB at fc_hz (gain
- * 1 / (1 + (f / fa)^4) with fa = fc_hz / 0.802).  The signal is extended
+ * (1 / 0.802, on the pre-warped frequency) so that the combined response
+ * is exactly -3 dB at fc_hz: gain 1 / (1 + (tan(pi f/fs) / K)^4) with
+ * K = tan(pi fc/fs) / 0.802.  The signal is extended
  * at both ends by odd reflection (2 x[0] - x[k]) over min(n - 1, pad)
  * samples so that the start and end carry no step transient; a constant
  * or a straight line passes unchanged.  -EINVAL on a bad cut-off,

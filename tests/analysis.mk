@@ -1,9 +1,23 @@
 # Issue 2: recording format, analysis stages, simulated and real runs.
 analysis_tests = \
-	tests/test-recording
+	tests/test-recording \
+	tests/test-sigproc \
+	tests/test-mocap-model
 
 check_PROGRAMS += $(analysis_tests)
 TESTS += $(analysis_tests)
 
 tests_test_recording_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_recording_LDADD = $(TEST_C_LDADD)
+
+# kneectl convert: each test links only the module it tests.
+tests_test_sigproc_SOURCES = tests/test-sigproc.c client/sigproc.c client/sigproc.h
+tests_test_sigproc_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_sigproc_LDADD = $(GLIB_LIBS) -lm
+tests_test_mocap_model_SOURCES = tests/test-mocap-model.c client/mocap-model.c client/mocap-model.h
+tests_test_mocap_model_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_mocap_model_LDADD = $(GLIB_LIBS) -lm
+
+# Conversion of the real data sets (skips without ../shared/data).
+TESTS += tests/test-convert.py
+EXTRA_DIST += tests/test-convert.py tests/reference_gait.py tests/kneedtest_recording.py
