@@ -73,7 +73,7 @@ static void test_single_pass_response(void)
 static void test_zero_phase_response(void)
 {
     const double fs = 200, fc = 8;
-    const double k = tan(M_PI * fc / fs) / kn_filtfilt_correction(2, 2);
+    const double kc = tan(M_PI * fc / fs) / kn_filtfilt_correction(2, 2);
     const double freqs[] = { 0.5, 2, 4, 8, 12, 16, 24, 40 };
     const size_t n = 8000;
     g_autofree double *x = g_new(double, n);
@@ -82,9 +82,9 @@ static void test_zero_phase_response(void)
         double f = freqs[k], amp, phase;
         /* Forward and backward: the squared magnitude of the digital
          * 2nd-order Butterworth whose bilinear transform maps f to
-         * tan(pi f / fs), with the corrected pre-warped cut-off k:
-         * 1 / (1 + (tan(pi f/fs) / k)^4). */
-        double expect = 1.0 / (1.0 + pow(tan(M_PI * f / fs) / k, 4));
+         * tan(pi f / fs), with the corrected pre-warped cut-off kc:
+         * 1 / (1 + (tan(pi f/fs) / kc)^4). */
+        double expect = 1.0 / (1.0 + pow(tan(M_PI * f / fs) / kc, 4));
 
         for (size_t i = 0; i < n; i++)
             x[i] = sin(2 * M_PI * f * i / fs + 0.3);
