@@ -140,7 +140,10 @@ static gboolean convert(const struct kn_convert_opts *opts, GError **error)
         kn_convert_meta_set(meta.extra, key, "%s", text);
     }
     kn_convert_meta_set(meta.extra, "gyro_scale_note",
-                        "1000/32768 dps per count as in the source reader; not certain");
+                        "1000/32768 dps per count as in the source reader; likely 2000/32768 "
+                        "(docs/datasets.md)");
+    if (opts->gyro_gain != 1.0)
+        kn_convert_meta_set(meta.extra, "gyro_gain", "%g", opts->gyro_gain);
     if (named) {
         kn_convert_meta_set(meta.extra, "subject", "NO%u", subject);
         kn_convert_meta_set(meta.extra, "trial", "%u", trial);
@@ -208,7 +211,7 @@ static gboolean convert(const struct kn_convert_opts *opts, GError **error)
         for (int s = 0; s < SEG_COUNT; s++) {
             kn_mount_apply(&mounts[s][side], raw[s][0], KN_STANDARD_GRAVITY,
                            s == SEG_THIGH ? f.thigh_accel : f.shank_accel);
-            kn_mount_apply(&mounts[s][side], raw[s][1], DEG_TO_RAD,
+            kn_mount_apply(&mounts[s][side], raw[s][1], DEG_TO_RAD * opts->gyro_gain,
                            s == SEG_THIGH ? f.thigh_gyro : f.shank_gyro);
         }
         where = g_strdup_printf("%s:%" G_GUINT64_FORMAT, kn_csv_name(csv), kn_csv_line(csv));

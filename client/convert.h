@@ -44,6 +44,8 @@ struct kn_convert_opts {
     const char *truth;            /* NULL: no truth file */
     gboolean side_given;
     enum kn_side side;
+    /* thigh-shank-imu */
+    double gyro_gain;             /* multiplies the source's gyro scale */
     /* mocap-vicon */
     double lowpass_hz;            /* 0: the format's default */
     double sensor_offset_m;       /* distance of the virtual IMUs from the knee */
