@@ -257,6 +257,24 @@ static uint32_t hist_peak_m(const struct kn_gait *g, double t0, double t1)
     return best;
 }
 
+/* The impact is the first large peak: the stance that follows rings with
+ * later peaks that can be as large.  Returns the back index of the
+ * earliest local maximum within lookback_s before peak `pk` that reaches
+ * 70 % of it, or pk. */
+static uint32_t first_large_peak(const struct kn_gait *g, uint32_t pk, double lookback_s)
+{
+    const struct sample *p = hist_at(g, pk);
+    uint32_t best = pk;
+
+    for (uint32_t b = pk + 1; b + 1 < g->count && hist_at(g, b)->t >= p->t - lookback_s; b++) {
+        const struct sample *s = hist_at(g, b);
+
+        if (s->m >= 0.7 * p->m && s->m >= hist_at(g, b - 1)->m && s->m > hist_at(g, b + 1)->m)
+            best = b;
+    }
+    return best;
+}
+
 /* --- events --------------------------------------------------------------- */
 
 struct out_buf {
@@ -352,6 +370,7 @@ static void gyro_step(struct kn_gait *g, const struct sample *s, struct out_buf 
                 uint32_t pk = hist_peak_m(g, g->zc_t - 0.05, g->zc_t + 0.12);
 
                 if (pk != UINT32_MAX) {
+                    pk = first_large_peak(g, pk, 0.15);
                     peak = hist_at(g, pk)->m;
                     if (peak >= IMPACT_MIN_G)
                         ic = impact_onset(g, pk);
@@ -370,7 +389,12 @@ static void gyro_step(struct kn_gait *g, const struct sample *s, struct out_buf 
 static void accel_commit_ic(struct kn_gait *g, struct out_buf *o, double t_pk, double m_pk)
 {
     uint32_t back = hist_back_of(g, t_pk);
-    double ic = back == UINT32_MAX ? t_pk : impact_onset(g, back);
+    double ic = t_pk;
+
+    if (back != UINT32_MAX) {
+        back = first_large_peak(g, back, 0.15);
+        ic = impact_onset(g, back);
+    }
 
     /* toe-off of the stride that this contact closes: the shank's maximal
      * forward lean late in stance, the minimum of the anterior
