@@ -14,6 +14,7 @@
 #define FUSE_TAU_SLOW_S      20.0
 #define FUSE_TAU_FAST_S      1.0
 #define FUSE_SLIP_DEG        3.0
+#define FUSE_SETTLED_DEG     0.3
 /* Stillness: gyros below 0.15 rad/s, accelerometers within 0.1 g of 1 g;
  * for the flex sensor alone, less than 1 degree of change. */
 #define STILL_GYRO_RADS      0.15
@@ -24,6 +25,20 @@
 #define AUTOZERO_STILL_S     1.5
 #define GAP_S                0.25
 
+/* The accelerometer angle needs the segments' angular acceleration, a
+ * derivative of the gyro.  It is taken as a central difference over
+ * +-ALPHA_HALF_S, which has no phase lag, so the accelerometer is
+ * compared with the estimate of that many seconds ago. */
+#define ALPHA_HALF_S 0.005
+#define IMU_RING 32u
+
+struct imu_sample {
+    double t;
+    double wt, ws;
+    double tax, tay, sax, say;
+    double knee;              /* gyro-propagated estimate at t */
+};
+
 struct kn_angle {
     struct kn_angle_params p;
 
@@ -31,9 +46,8 @@ struct kn_angle {
     bool imu_init;
     double knee_imu;          /* rad, raw (before zero) */
     double bias;              /* rad/s, gyro difference bias */
-    double prev_wt, prev_ws;
-    bool have_prev_w;
-    struct kn_biquad alpha_t, alpha_s;
+    struct imu_sample ring[IMU_RING];
+    uint32_t ring_n;          /* samples since the filter (re)started */
 
     /* flex */
     double prev_flex;
@@ -49,10 +63,12 @@ struct kn_angle {
     bool fuse_init;
     double fuse_off;          /* (flex - imu) slow */
     double fuse_fast;
+    bool fuse_slipping;
 
     /* stillness */
     double still_s;
     double flex_anchor;
+    bool flex_anchor_set;
 };
 
 void kn_angle_params_init(struct kn_angle_params *p)
@@ -86,10 +102,6 @@ void kn_angle_reset(struct kn_angle *a)
 
     memset(a, 0, sizeof(*a));
     a->p = p;
-    /* angular acceleration is a derivative of the gyro: keep the band of
-     * human motion, drop the noise the derivative amplifies */
-    kn_biquad_init(&a->alpha_t, 20.0);
-    kn_biquad_init(&a->alpha_s, 20.0);
 }
 
 static double norm2(double x, double y)
@@ -97,18 +109,19 @@ static double norm2(double x, double y)
     return sqrt(x * x + y * y);
 }
 
-/* Knee angle (rad) from the two accelerometers moved to the knee centre;
- * *ret_weight in [0, 1] says how much to trust it. */
-static double accel_knee(struct kn_angle *a, const struct kn_frame *f,
-                         double wt, double ws, double at, double as, double *ret_weight)
+/* Knee angle (rad) from the two accelerometers moved to the knee centre,
+ * for ring sample c whose angular accelerations are at, as; *ret_weight
+ * in [0, 1] says how much to trust it. */
+static double accel_knee(const struct kn_angle *a, const struct imu_sample *c,
+                         double at, double as, double *ret_weight)
 {
     double dt = a->p.thigh_lever_m, ds = a->p.shank_lever_m;
     /* thigh IMU sits above the knee (+y): the knee centre is at -dt*y */
-    double ktx = f->thigh_accel[0] + at * dt;
-    double kty = f->thigh_accel[1] + wt * wt * dt;
+    double ktx = c->tax + at * dt;
+    double kty = c->tay + c->wt * c->wt * dt;
     /* shank IMU sits below the knee (-y): the knee centre is at +ds*y */
-    double ksx = f->shank_accel[0] - as * ds;
-    double ksy = f->shank_accel[1] - ws * ws * ds;
+    double ksx = c->sax - as * ds;
+    double ksy = c->say - c->ws * c->ws * ds;
     double mt = norm2(ktx, kty) / KN_STANDARD_GRAVITY;
     double ms = norm2(ksx, ksy) / KN_STANDARD_GRAVITY;
     double m = fmin(mt, ms);
@@ -121,39 +134,74 @@ static double accel_knee(struct kn_angle *a, const struct kn_frame *f,
     return kn_wrap_pi(atan2(ktx, kty) - atan2(ksx, ksy));
 }
 
+static struct imu_sample *ring_at(struct kn_angle *a, uint32_t back)
+{
+    return &a->ring[(a->ring_n - 1u - back) % IMU_RING];
+}
+
 static void push_imu(struct kn_angle *a, const struct kn_frame *f, double dt)
 {
-    double wt = f->thigh_gyro[2], ws = f->shank_gyro[2];
-    double at = 0, as = 0, w, knee_acc;
+    struct imu_sample *cur;
+    uint32_t h;
 
-    if (a->have_prev_w && dt > 0 && dt < GAP_S) {
-        at = kn_biquad_step(&a->alpha_t, (wt - a->prev_wt) / dt, dt);
-        as = kn_biquad_step(&a->alpha_s, (ws - a->prev_ws) / dt, dt);
-    } else {
-        kn_biquad_reset(&a->alpha_t);
-        kn_biquad_reset(&a->alpha_s);
+    if (a->ring_n > 0 && (dt <= 0 || dt >= GAP_S)) {
+        /* a gap: start again from the accelerometers */
+        a->ring_n = 0;
+        a->imu_init = false;
     }
-    a->prev_wt = wt;
-    a->prev_ws = ws;
-    a->have_prev_w = true;
+    if (a->imu_init) {
+        /* trapezoidal: the rectangle rule leads a 500 deg/s swing by a degree */
+        const struct imu_sample *prev = ring_at(a, 0);
+        double rate = 0.5 * (f->thigh_gyro[2] - f->shank_gyro[2] + prev->wt - prev->ws) - a->bias;
 
-    knee_acc = accel_knee(a, f, wt, ws, at, as, &w);
-    if (!a->imu_init || dt <= 0 || dt >= GAP_S) {
-        if (w < 0.5)
-            return;
-        a->knee_imu = knee_acc;
-        a->imu_init = true;
+        a->knee_imu = kn_wrap_pi(a->knee_imu + rate * dt);
+    }
+    cur = &a->ring[a->ring_n % IMU_RING];
+    *cur = (struct imu_sample) {
+        .t = f->t_s, .wt = f->thigh_gyro[2], .ws = f->shank_gyro[2],
+        .tax = f->thigh_accel[0], .tay = f->thigh_accel[1],
+        .sax = f->shank_accel[0], .say = f->shank_accel[1],
+        .knee = a->knee_imu,
+    };
+    a->ring_n++;
+
+    /* half-window in samples, from this frame's interval */
+    h = (uint32_t) fmax(1.0, fmin(lround(ALPHA_HALF_S / dt), (IMU_RING - 1) / 2));
+    if (dt <= 0 || a->ring_n < 2 * h + 1)
         return;
-    }
-    a->knee_imu += (wt - ws - a->bias) * dt;
-    if (w > 0) {
-        double e = kn_wrap_pi(knee_acc - a->knee_imu);
-        double k = w * dt / IMU_TAU_S;
+    {
+        struct imu_sample *newest = ring_at(a, 0), *oldest = ring_at(a, 2 * h), *c = ring_at(a, h);
+        double span = newest->t - oldest->t;
+        double at = (newest->wt - oldest->wt) / span;
+        double as = (newest->ws - oldest->ws) / span;
+        double w, e, k, knee_acc = accel_knee(a, c, at, as, &w);
 
-        a->knee_imu += k * e;
+        if (!a->imu_init) {
+            if (w < 0.5)
+                return;
+            /* start at the accelerometer angle, carried to now by the gyros */
+            a->knee_imu = knee_acc;
+            c->knee = knee_acc;
+            for (uint32_t b = h; b-- > 0;) {
+                struct imu_sample *s = ring_at(a, b), *p = ring_at(a, b + 1);
+
+                a->knee_imu += 0.5 * (s->wt - s->ws + p->wt - p->ws) * (s->t - p->t);
+                s->knee = a->knee_imu;
+            }
+            a->knee_imu = kn_wrap_pi(a->knee_imu);
+            a->imu_init = true;
+            return;
+        }
+        if (w <= 0)
+            return;
+        e = kn_wrap_pi(knee_acc - c->knee);
+        k = w * dt / IMU_TAU_S;
+        a->knee_imu = kn_wrap_pi(a->knee_imu + k * e);
         a->bias -= w * e * dt / (IMU_TAU_S * IMU_BIAS_TAU_S);
+        /* keep the stored estimates consistent with the correction */
+        for (uint32_t b = 0; b <= 2 * h; b++)
+            ring_at(a, b)->knee += k * e;
     }
-    a->knee_imu = kn_wrap_pi(a->knee_imu);
 }
 
 static bool imu_still(const struct kn_frame *f)
@@ -207,7 +255,7 @@ void kn_angle_push(struct kn_angle *a, const struct kn_frame *f, double dt, stru
         upright = still && imu_upright(f);
     } else {
         a->imu_init = false;
-        a->have_prev_w = false;
+        a->ring_n = 0;
     }
 
     if (have_flex) {
@@ -222,9 +270,13 @@ void kn_angle_push(struct kn_angle *a, const struct kn_frame *f, double dt, stru
         flex_deg = raw - a->zero_flex;
         if (!have_imu) {
             rate = a->flex_rate;
-            if (a->still_s == 0 || fabs(raw - a->flex_anchor) > STILL_FLEX_DEG)
+            /* still while the reading stays within a degree of an anchor */
+            if (!a->flex_anchor_set || fabs(raw - a->flex_anchor) > STILL_FLEX_DEG) {
                 a->flex_anchor = raw;
-            still = fabs(raw - a->flex_anchor) <= STILL_FLEX_DEG;
+                a->flex_anchor_set = true;
+            } else {
+                still = true;
+            }
             upright = still && fabs(flex_deg) < 15.0;
         }
     } else {
@@ -266,9 +318,13 @@ void kn_angle_push(struct kn_angle *a, const struct kn_frame *f, double dt, stru
             a->fuse_init = true;
         } else {
             a->fuse_fast = kn_lowpass(a->fuse_fast, diff, dt, FUSE_TAU_FAST_S);
+            /* follow fast from a clear disagreement until it is gone */
+            if (fabs(a->fuse_fast - a->fuse_off) > FUSE_SLIP_DEG)
+                a->fuse_slipping = true;
+            else if (fabs(a->fuse_fast - a->fuse_off) < FUSE_SETTLED_DEG)
+                a->fuse_slipping = false;
             a->fuse_off = kn_lowpass(a->fuse_off, a->fuse_fast, dt,
-                                     fabs(a->fuse_fast - a->fuse_off) > FUSE_SLIP_DEG
-                                         ? FUSE_TAU_FAST_S : FUSE_TAU_SLOW_S);
+                                     a->fuse_slipping ? FUSE_TAU_FAST_S : FUSE_TAU_SLOW_S);
         }
         out->knee_deg = flex_deg - a->fuse_off;
         out->source = KN_ANGLE_FUSED;
