@@ -20,6 +20,7 @@
 #define SWING_MIN_RADS 1.0        /* slowest walking swing ~1.5-2 rad/s; standing sway << 1 */
 #define SWING_FRACTION 0.4        /* of the recent mid-swing peaks */
 #define IC_SEARCH_S 0.20          /* after the zero crossing */
+#define TO_SEARCH_S 0.20          /* before the swing starts */
 #define IMPACT_MIN_G 1.5
 /* accel method */
 #define STEP_MIN_G 1.3
@@ -332,9 +333,11 @@ static void gyro_step(struct kn_gait *g, const struct sample *s, struct out_buf 
             push_recent(g->peaks, &g->n_peaks, 8, g->swing_peak);
             if (!isnan(g->last_ic) && g->swing_start - g->last_ic < MAX_STRIDE_S) {
                 /* toe-off: the most negative rate (centred over ±15 ms)
-                 * between contact and swing: the shank's backward rotation
-                 * peaks as the foot leaves the ground */
-                double to = hist_argext(g, g->last_ic + 0.05, g->swing_start, 0.015, f_w, 1, NULL);
+                 * just before the swing: the shank's backward rotation
+                 * peaks as the foot leaves the ground.  Not earlier in
+                 * stance, where the landing can dip as deep. */
+                double from = fmax(g->last_ic + 0.1, g->swing_start - TO_SEARCH_S);
+                double to = hist_argext(g, from, g->swing_start, 0.015, f_w, 1, NULL);
 
                 if (!isnan(to))
                     emit(o, KN_GAIT_TO, KN_GAIT_GYRO, to, NAN);
@@ -538,7 +541,13 @@ static void knee_step(struct kn_gait *g, const struct sample *s, struct out_buf 
         }
         /* the terminal-swing extension ends as loading flexes the knee */
         if (s->knee > g->kmin + 4.0 || s->t - g->kmin_t > 0.3) {
-            emit_ic(g, o, g->kmin_t, NAN);
+            /* The knee is straightest a little before the foot lands:
+             * at ~93 % of the cycle running, ~97 % walking (Novacheck
+             * 1998; Perry 2010) */
+            double period = kn_gait_stride_period(g);
+            double lead = isnan(period) ? 0 : (period < 0.857 ? 0.07 : 0.03) * period;
+
+            emit_ic(g, o, g->kmin_t + lead, NAN);
             g->kn = KN_WAIT_SWING;
         }
         break;
