@@ -20,7 +20,7 @@
 #define SWING_MIN_RADS 1.0        /* slowest walking swing ~1.5-2 rad/s; standing sway << 1 */
 #define SWING_FRACTION 0.4        /* of the recent mid-swing peaks */
 #define IC_SEARCH_S 0.20          /* after the zero crossing */
-#define TO_SEARCH_S 0.20          /* before the swing starts */
+#define TO_SEARCH_S 0.30          /* before the shank turns forward */
 #define IMPACT_MIN_G 1.5
 /* accel method */
 #define STEP_MIN_G 1.3
@@ -66,6 +66,7 @@ struct kn_gait {
 
     /* gyro */
     enum gyro_state gy;
+    double prev_w, zc_up_t;
     double peaks[8];
     uint32_t n_peaks;
     double swing_start, swing_peak_t, swing_peak;
@@ -95,6 +96,8 @@ static void clear_detection(struct kn_gait *g)
     g->n_periods = 0;
     g->gy = GY_WAIT_SWING;
     g->n_peaks = 0;
+    g->prev_w = 0;
+    g->zc_up_t = NAN;
     g->cand_t = NAN;
     g->prev_step_t = NAN;
     g->prev_label = 0;
@@ -316,6 +319,8 @@ static void gyro_step(struct kn_gait *g, const struct sample *s, struct out_buf 
 
     switch (g->gy) {
     case GY_WAIT_SWING:
+        if (s->w > 0 && g->prev_w <= 0)
+            g->zc_up_t = s->t;
         if (s->w > thr) {
             g->gy = GY_IN_SWING;
             g->swing_start = s->t;
@@ -333,11 +338,13 @@ static void gyro_step(struct kn_gait *g, const struct sample *s, struct out_buf 
             push_recent(g->peaks, &g->n_peaks, 8, g->swing_peak);
             if (!isnan(g->last_ic) && g->swing_start - g->last_ic < MAX_STRIDE_S) {
                 /* toe-off: the most negative rate (centred over ±15 ms)
-                 * just before the swing: the shank's backward rotation
-                 * peaks as the foot leaves the ground.  Not earlier in
-                 * stance, where the landing can dip as deep. */
-                double from = fmax(g->last_ic + 0.1, g->swing_start - TO_SEARCH_S);
-                double to = hist_argext(g, from, g->swing_start, 0.015, f_w, 1, NULL);
+                 * before the shank turns forward into the swing (its last
+                 * upward zero crossing): the backward rotation peaks as
+                 * the foot leaves the ground.  Not early in stance, where
+                 * the landing can dip as deep. */
+                double end = isnan(g->zc_up_t) || g->zc_up_t < g->last_ic ? g->swing_start : g->zc_up_t;
+                double from = fmax(g->last_ic + 0.1, end - TO_SEARCH_S);
+                double to = hist_argext(g, from, end, 0.015, f_w, 1, NULL);
 
                 if (!isnan(to))
                     emit(o, KN_GAIT_TO, KN_GAIT_GYRO, to, NAN);
@@ -600,6 +607,7 @@ size_t kn_gait_push(struct kn_gait *g, const struct kn_frame *f, double knee_deg
     switch (g->method) {
     case KN_GAIT_GYRO:
         gyro_step(g, s, &o);
+        g->prev_w = s->w;
         break;
     case KN_GAIT_ACCEL:
         accel_step(g, s, &o);
