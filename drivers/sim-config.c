@@ -453,8 +453,8 @@ static int validate_event(const struct kn_sim_config *c, size_t i, double total_
     if (d->dur_max > 0 && !in_range(e->duration_s, d->dur_min, d->dur_max))
         return fail(err, err_len, -EINVAL, "event %zu (%s): duration=%g is outside %g..%g s",
                     i + 1, spec, e->duration_s, d->dur_min, d->dur_max);
-    if (e->kind == KN_SIM_EVENT_HYPEREXTENSION && !in_range(e->speed_dps, 50, 3000))
-        return fail(err, err_len, -EINVAL, "event %zu (%s): speed=%g is outside 50..3000 deg/s",
+    if (e->kind == KN_SIM_EVENT_HYPEREXTENSION && !in_range(e->speed_dps, 300, 2000))
+        return fail(err, err_len, -EINVAL, "event %zu (%s): speed=%g is outside 300..2000 deg/s",
                     i + 1, spec, e->speed_dps);
     if (e->kind == KN_SIM_EVENT_GIVING_WAY && !in_range(e->valgus_deg, 0, 25))
         return fail(err, err_len, -EINVAL, "event %zu (%s): valgus=%g is outside 0..25 deg",

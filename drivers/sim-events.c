@@ -20,8 +20,6 @@
 #define HYPER_WINDOW_DEG (-5.0)
 #define HYPER_WINDOW_LEAD_S 0.01
 #define HYPER_WINDOW_S 0.3
-/* The quintic smoothstep's steepest slope is 15/8 of its mean slope. */
-#define SMOOTHSTEP_PEAK_SLOPE 1.875
 
 /* Giving way: the collapse peaks within GIVE_RISE_S of initial contact. */
 #define GIVE_RISE_S 0.12
@@ -31,7 +29,7 @@
 
 /* Locking: blends in and out over LOCK_EDGE_S; soft floor width. */
 #define LOCK_EDGE_S 0.5
-#define LOCK_SOFTNESS_DEG 2.0
+#define LOCK_SOFTNESS_DEG 5.0
 
 #define RANGE_LOSS_WINDOW_AFTER_S 60.0
 #define LOCKING_WINDOW_AFTER_S 5.0
@@ -219,6 +217,49 @@ static void apply_giving_way(struct kn_sim *s, const struct kn_sim_moment *m,
     }
 }
 
+/* Steepest descent (deg/s, positive) of the knee driven from its gait
+ * curve to target_deg by a smoothstep of length rise_s, starting at phase
+ * phi0 of gait g; offset_deg is what the modifiers add to the curve. */
+static double drive_speed(const struct kn_sim_gait *g, double phi0, double freq_hz,
+                          double offset_deg, double target_deg, double rise_s)
+{
+    const int steps = 80;
+    double prev = 0, best = 0;
+
+    for (int k = 0; k <= steps; k++) {
+        double s = rise_s * k / steps;
+        double phi = phi0 + freq_hz * s;
+        double base = kn_sim_gait_knee_deg(g, phi - floor(phi)) + offset_deg;
+        double h = kn_smoothstep(s, 0, rise_s).v;
+        double knee = base + h * (target_deg - base);
+
+        if (k > 0 && (prev - knee) / (rise_s / steps) > best)
+            best = (prev - knee) / (rise_s / steps);
+        prev = knee;
+    }
+    return best;
+}
+
+/* The rise time at which the drive into hyperextension peaks at the
+ * scripted angular speed: the knee's own motion (it flexes towards
+ * initial contact) adds to the drive, so solve for it by bisection. */
+static double drive_rise_time(const struct kn_sim_moment *m, double knee_deg, double target_deg,
+                              double speed_dps)
+{
+    double lo = 0.01, hi = 1.0;
+    double offset = knee_deg - kn_sim_gait_knee_deg(m->gait, m->phase);
+
+    for (int it = 0; it < 30; it++) {
+        double mid = 0.5 * (lo + hi);
+
+        if (drive_speed(m->gait, m->phase, m->freq_hz, offset, target_deg, mid) > speed_dps)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return hi;
+}
+
 static void apply_hyperextension(struct kn_sim *s, const struct kn_sim_moment *m,
                                  struct kn_jet *knee)
 {
@@ -235,16 +276,14 @@ static void apply_hyperextension(struct kn_sim *s, const struct kn_sim_moment *m
             continue;
         }
         if (r->state == KN_SIM_EV_ARMED) {
-            if (!m->late_swing || m->gait_weight < 0.5) {
+            if (!m->late_swing || m->gait_weight < 0.5 || !m->gait) {
                 k++;
                 continue;
             }
-            /* Rise time such that the steepest part of the drive runs at
-             * the scripted angular speed. */
             r->state = KN_SIM_EV_ACTIVE;
             r->t0 = m->t_s;
-            r->rise_s = fmax(0.02, SMOOTHSTEP_PEAK_SLOPE * (knee->v - target) /
-                                   (e->speed_dps * KN_SIM_DEG));
+            r->rise_s = drive_rise_time(m, knee->v / KN_SIM_DEG, target / KN_SIM_DEG,
+                                        e->speed_dps);
             r->hold_s = HYPER_HOLD_S;
             r->fall_s = HYPER_FALL_S;
         }

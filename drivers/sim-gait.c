@@ -165,7 +165,7 @@ static double spline_value(const struct kn_sim_template *t, int k, double u)
 }
 
 static void template_build(struct kn_sim_template *t, const struct keypoint *keys, int n,
-                           double stance_end)
+                           double stance_end, double loading_end)
 {
     memset(t, 0, sizeof(*t));
     t->n = n;
@@ -183,6 +183,7 @@ static void template_build(struct kn_sim_template *t, const struct keypoint *key
         spline_solve(n, t->x, t->y[k], t->m[k]);
     }
     t->stance_end = stance_end;
+    t->loading_end = loading_end;
 
     double sum = 0, best = INFINITY;
     const int steps = 2000;
@@ -201,12 +202,12 @@ static void template_build(struct kn_sim_template *t, const struct keypoint *key
 
 void kn_sim_template_build_run(struct kn_sim_template *t)
 {
-    template_build(t, run_keys, (int) (sizeof(run_keys) / sizeof(run_keys[0])), 0.36);
+    template_build(t, run_keys, (int) (sizeof(run_keys) / sizeof(run_keys[0])), 0.36, 0.30);
 }
 
 void kn_sim_template_build_walk(struct kn_sim_template *t)
 {
-    template_build(t, walk_keys, (int) (sizeof(walk_keys) / sizeof(walk_keys[0])), 0.61);
+    template_build(t, walk_keys, (int) (sizeof(walk_keys) / sizeof(walk_keys[0])), 0.61, 0.30);
 }
 
 static double clamp(double v, double lo, double hi)
@@ -320,7 +321,7 @@ void kn_sim_gait_init(struct kn_sim_gait *g, const struct kn_sim_template *tpl,
      * spline's own overshoot makes this a small fixed-point iteration). */
     for (int it = 0; it < 4; it++) {
         g->swing_coef += g->swing_peak_deg - knee_peak(g, tpl->stance_end, 1);
-        g->stance_coef += g->stance_peak_deg - knee_peak(g, 0, tpl->stance_end);
+        g->stance_coef += g->stance_peak_deg - knee_peak(g, 0, tpl->loading_end);
     }
     g->late_swing_min = unwarp(g, tpl->late_swing_min);
 }

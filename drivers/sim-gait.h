@@ -30,6 +30,7 @@ struct kn_sim_template {
     double y[KN_SIM_CURVE_COUNT][KN_SIM_MAX_KNOTS + 1];
     double m[KN_SIM_CURVE_COUNT][KN_SIM_MAX_KNOTS + 1];  /* second derivatives */
     double stance_end;                         /* template phase of toe-off */
+    double loading_end;                        /* the stance flexion peak lies before */
     double thigh_mean;                         /* deg */
     double late_swing_min;                     /* template phase of the terminal-swing extension */
 };

@@ -53,6 +53,9 @@ struct kn_sim_moment {
     double ic_t_s;
     bool toe_off;             /* any toe-off */
     double to_t_s;
+    const struct kn_sim_gait *gait;  /* the dominant gait, NULL standing */
+    double phase;             /* cycle phase, [0, 1) */
+    double freq_hz;           /* stride frequency now */
 };
 
 struct kn_sim {

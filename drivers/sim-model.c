@@ -34,8 +34,8 @@
  * stance peak flexion (deg).  The stride-frequency knots are differences
  * of white noise, so the phase wanders but does not drift: the number of
  * strides in a block stays cadence x duration. */
-#define VAR_RATE_SIGMA 0.022
-#define VAR_SWING_SIGMA_DEG 2.5
+#define VAR_RATE_SIGMA 0.035
+#define VAR_SWING_SIGMA_DEG 3.0
 #define VAR_STANCE_SIGMA_DEG 1.5
 
 static bool is_moving(const struct kn_sim_block *b)
@@ -339,6 +339,9 @@ static void step(struct kn_sim *s, bool synth, struct kn_frame *f, struct kn_sim
         s->freq_prev = 0;
     }
     m.gait_weight = weight;
+    m.gait = s->gait_active ? dominant : NULL;
+    m.phase = phi.v;
+    m.freq_hz = freq.v;
 
     lost = kn_sim_events_range_loss(s, t);
     mods.swing_deg = kn_jet_sub(var_eval(s, KN_SIM_VAR_SWING, t), lost);
