@@ -27,6 +27,8 @@
 #define STEP_HALF_WINDOW_S 0.12   /* a step impact is the largest |a| within ±this */
 #define STEP_MIN_INTERVAL_S 0.25  /* 240 steps/min */
 #define LABEL_HISTORY 8
+/* the shank IMU's distance below the knee centre (analysis/angle.h) */
+#define SHANK_LEVER_M 0.12
 /* knee method */
 #define KNEE_SWING_MIN_DEG 35.0
 
@@ -34,7 +36,9 @@ struct sample {
     double t;
     double w;         /* shank sagittal rate, rad/s */
     double m;         /* |shank accel| in g, NaN without */
-    double ax;        /* shank anterior accel, m/s^2 */
+    double mi;        /* the same with the shank's rotation about the knee
+                         removed (when there is a gyro): what the impact adds */
+    double ax, ay, az;  /* shank accel, m/s^2 */
     double knee;      /* deg, NaN without */
 };
 
@@ -225,17 +229,17 @@ static double hist_argext(const struct kn_gait *g, double t0, double t1, double 
 static double impact_onset(const struct kn_gait *g, uint32_t pk)
 {
     const struct sample *p = hist_at(g, pk);
-    double floor = p->m, level;
+    double floor = p->mi, level;
     uint32_t b;
 
     for (b = pk; b < g->count && hist_at(g, b)->t >= p->t - 0.06; b++)
-        floor = fmin(floor, hist_at(g, b)->m);
-    level = floor + 0.25 * (p->m - floor);
+        floor = fmin(floor, hist_at(g, b)->mi);
+    level = floor + 0.25 * (p->mi - floor);
     for (b = pk; b + 1 < g->count && hist_at(g, b)->t >= p->t - 0.06; b++) {
         const struct sample *hi = hist_at(g, b), *lo = hist_at(g, b + 1);
 
-        if (lo->m <= level) {
-            double f = (hi->m - level) / fmax(hi->m - lo->m, 1e-9);
+        if (lo->mi <= level) {
+            double f = (hi->mi - level) / fmax(hi->mi - lo->mi, 1e-9);
 
             return hi->t - f * (hi->t - lo->t);
         }
@@ -255,7 +259,7 @@ static uint32_t hist_peak_m(const struct kn_gait *g, double t0, double t1)
             continue;
         if (s->t < t0)
             break;
-        if (best == UINT32_MAX || s->m > hist_at(g, best)->m)
+        if (best == UINT32_MAX || s->mi > hist_at(g, best)->mi)
             best = b;
     }
     return best;
@@ -273,7 +277,7 @@ static uint32_t first_large_peak(const struct kn_gait *g, uint32_t pk, double lo
     for (uint32_t b = pk + 1; b + 1 < g->count && hist_at(g, b)->t >= p->t - lookback_s; b++) {
         const struct sample *s = hist_at(g, b);
 
-        if (s->m >= 0.7 * p->m && s->m >= hist_at(g, b - 1)->m && s->m > hist_at(g, b + 1)->m)
+        if (s->mi >= 0.7 * p->mi && s->mi >= hist_at(g, b - 1)->mi && s->mi > hist_at(g, b + 1)->mi)
             best = b;
     }
     return best;
@@ -381,7 +385,7 @@ static void gyro_step(struct kn_gait *g, const struct sample *s, struct out_buf 
 
                 if (pk != UINT32_MAX) {
                     pk = first_large_peak(g, pk, 0.15);
-                    peak = hist_at(g, pk)->m;
+                    peak = hist_at(g, pk)->mi;
                     if (peak >= IMPACT_MIN_G)
                         ic = impact_onset(g, pk);
                 }
@@ -561,6 +565,21 @@ static void knee_step(struct kn_gait *g, const struct sample *s, struct out_buf 
     }
 }
 
+/* The swing's own rotation about the knee accelerates the shank sensor
+ * (centripetal omega^2*r, tangential alpha*r) — at a sprint as much as
+ * the landing does, just before it.  Remove it from the previous sample,
+ * whose angular acceleration is now a central difference. */
+static void remove_rotation(struct kn_gait *g)
+{
+    const struct sample *next = hist_at(g, 0), *prev = hist_at(g, 2);
+    struct sample *c = (struct sample *) hist_at(g, 1);
+    double alpha = (next->w - prev->w) / (next->t - prev->t);
+    double x = c->ax - alpha * SHANK_LEVER_M;
+    double y = c->ay - c->w * c->w * SHANK_LEVER_M;
+
+    c->mi = sqrt(x * x + y * y + c->az * c->az) / KN_STANDARD_GRAVITY;
+}
+
 /* --- dispatch --------------------------------------------------------------- */
 
 static enum kn_gait_method choose(uint32_t present, double knee)
@@ -598,11 +617,17 @@ size_t kn_gait_push(struct kn_gait *g, const struct kn_frame *f, double knee_deg
                ? sqrt(f->shank_accel[0] * f->shank_accel[0] + f->shank_accel[1] * f->shank_accel[1] +
                       f->shank_accel[2] * f->shank_accel[2]) / KN_STANDARD_GRAVITY
                : NAN;
+    s->mi = s->m;
     s->ax = (f->present & KN_HAS_SHANK_ACCEL) ? f->shank_accel[0] : 0;
+    s->ay = (f->present & KN_HAS_SHANK_ACCEL) ? f->shank_accel[1] : 0;
+    s->az = (f->present & KN_HAS_SHANK_ACCEL) ? f->shank_accel[2] : 0;
     s->knee = knee_deg;
     g->head = (g->head + 1u) & HIST_MASK;
     if (g->count < HIST_CAP)
         g->count++;
+    if ((f->present & (KN_HAS_SHANK_ACCEL | KN_HAS_SHANK_GYRO)) == (KN_HAS_SHANK_ACCEL | KN_HAS_SHANK_GYRO) &&
+        g->count >= 3)
+        remove_rotation(g);
 
     switch (g->method) {
     case KN_GAIT_GYRO:
