@@ -66,6 +66,7 @@ struct kn_detect {
     uint32_t n_stance_peaks;
     double frontal_exc[RECENT];
     uint32_t n_frontal;
+    double stance_peak_base, frontal_base;   /* medians of the two above */
     bool stride_abnormal;
 
     /* strides */
@@ -287,8 +288,10 @@ static void check_hyperextension(struct kn_detect *d, const struct hsample *s, s
 
 static void close_stance(struct kn_detect *d)
 {
-    if (d->stance_open && !d->stance_alerted && d->phi_max > d->phi_min)
+    if (d->stance_open && !d->stance_alerted && d->phi_max > d->phi_min) {
         push_recent(d->frontal_exc, &d->n_frontal, RECENT, (d->phi_max - d->phi_min) * KN_DEG_PER_RAD);
+        d->frontal_base = kn_median(d->frontal_exc, d->n_frontal);
+    }
     d->stance_open = false;
 }
 
@@ -311,14 +314,12 @@ static void stance_step(struct kn_detect *d, const struct hsample *s, double dt,
         d->phi_max = fmax(d->phi_max, d->phi);
     }
     if (!isnan(s->knee) && d->n_stance_peaks >= 5) {
-        double base = kn_median(d->stance_peaks, d->n_stance_peaks);
-
-        excess = s->knee - base;
+        excess = s->knee - d->stance_peak_base;
         collapse = excess > P(d, KN_PARAM_COLLAPSE_DEG) &&
                    recent_speed(d, s->t, 1) >= P(d, KN_PARAM_COLLAPSE_SPEED_DPS);
     }
     if (!isnan(s->frontal) && d->n_frontal >= 5) {
-        base_f = kn_median(d->frontal_exc, d->n_frontal);
+        base_f = d->frontal_base;
         exc_deg = (d->phi_max - d->phi_min) * KN_DEG_PER_RAD - base_f;
         frontal = exc_deg > P(d, KN_PARAM_FRONTAL_DEG);
     }
@@ -576,8 +577,10 @@ size_t kn_detect_stride(struct kn_detect *d, const struct kn_stride *s, double n
         check_locking(d, s, bd, now, &locked, &o);
     if (d->stride_abnormal || locked)
         return o.n;
-    if (!isnan(s->stance_peak_flex_deg))
+    if (!isnan(s->stance_peak_flex_deg)) {
         push_recent(d->stance_peaks, &d->n_stance_peaks, RECENT, s->stance_peak_flex_deg);
+        d->stance_peak_base = kn_median(d->stance_peaks, d->n_stance_peaks);
+    }
     if (d->since_start > WARMUP_STRIDES && stable)
         check_range(d, s, bd, now, &o);
     return o.n;

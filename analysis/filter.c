@@ -70,7 +70,19 @@ double kn_median(const double *v, size_t n)
             tmp[m++] = v[i];
     if (m == 0)
         return NAN;
-    qsort(tmp, m, sizeof(double), cmp_double);
+    if (m <= 32) {
+        /* the usual case: a few recent strides */
+        for (size_t i = 1; i < m; i++) {
+            double x = tmp[i];
+            size_t j = i;
+
+            for (; j > 0 && tmp[j - 1] > x; j--)
+                tmp[j] = tmp[j - 1];
+            tmp[j] = x;
+        }
+    } else {
+        qsort(tmp, m, sizeof(double), cmp_double);
+    }
     return (m % 2) ? tmp[m / 2] : 0.5 * (tmp[m / 2 - 1] + tmp[m / 2]);
 }
 

@@ -67,9 +67,11 @@ struct kn_gait {
     double last_activity;     /* last swing seen */
     double periods[8];        /* recent stride periods */
     uint32_t n_periods;
+    double period;            /* their median, NaN when none */
 
     /* gyro */
     enum gyro_state gy;
+    double swing_thr;
     double prev_w, zc_up_t;
     double peaks[8];
     uint32_t n_peaks;
@@ -89,6 +91,7 @@ struct kn_gait {
 
     /* knee */
     enum knee_state kn;
+    double knee_thr;
     double kpeaks[8];
     uint32_t n_kpeaks;
     double kpeak, kpeak_t, kmin, kmin_t;
@@ -98,8 +101,10 @@ static void clear_detection(struct kn_gait *g)
 {
     g->last_ic = NAN;
     g->n_periods = 0;
+    g->period = NAN;
     g->gy = GY_WAIT_SWING;
     g->n_peaks = 0;
+    g->swing_thr = SWING_MIN_RADS;
     g->prev_w = 0;
     g->zc_up_t = NAN;
     g->cand_t = NAN;
@@ -110,6 +115,7 @@ static void clear_detection(struct kn_gait *g)
     g->n_held = 0;
     g->kn = KN_WAIT_SWING;
     g->n_kpeaks = 0;
+    g->knee_thr = KNEE_SWING_MIN_DEG;
 }
 
 struct kn_gait *kn_gait_new(void)
@@ -150,7 +156,7 @@ static void push_recent(double *v, uint32_t *n, uint32_t cap, double x)
 
 double kn_gait_stride_period(const struct kn_gait *g)
 {
-    return g->n_periods ? kn_median(g->periods, g->n_periods) : NAN;
+    return g->period;
 }
 
 /* --- history ------------------------------------------------------------ */
@@ -305,8 +311,10 @@ static void emit_ic(struct kn_gait *g, struct out_buf *o, double t, double peak)
 
         if (p < MIN_STRIDE_S)
             return;     /* a double detection: keep the first */
-        if (p <= MAX_STRIDE_S)
+        if (p <= MAX_STRIDE_S) {
             push_recent(g->periods, &g->n_periods, 8, p);
+            g->period = kn_median(g->periods, g->n_periods);
+        }
     }
     g->last_ic = t;
     emit(o, KN_GAIT_IC, g->method, t, peak);
@@ -316,10 +324,7 @@ static void emit_ic(struct kn_gait *g, struct out_buf *o, double t, double peak)
 
 static void gyro_step(struct kn_gait *g, const struct sample *s, struct out_buf *o)
 {
-    double thr = SWING_MIN_RADS;
-
-    if (g->n_peaks >= 3)
-        thr = fmax(thr, SWING_FRACTION * kn_median(g->peaks, g->n_peaks));
+    double thr = g->swing_thr;
 
     switch (g->gy) {
     case GY_WAIT_SWING:
@@ -340,6 +345,8 @@ static void gyro_step(struct kn_gait *g, const struct sample *s, struct out_buf 
         if (s->w < 0.3 * g->swing_peak) {
             g->last_activity = s->t;
             push_recent(g->peaks, &g->n_peaks, 8, g->swing_peak);
+            if (g->n_peaks >= 3)
+                g->swing_thr = fmax(SWING_MIN_RADS, SWING_FRACTION * kn_median(g->peaks, g->n_peaks));
             if (!isnan(g->last_ic) && g->swing_start - g->last_ic < MAX_STRIDE_S) {
                 /* toe-off: the most negative rate (centred over ±15 ms)
                  * before the shank turns forward into the swing (its last
@@ -509,12 +516,10 @@ static void accel_step(struct kn_gait *g, const struct sample *s, struct out_buf
 
 static void knee_step(struct kn_gait *g, const struct sample *s, struct out_buf *o)
 {
-    double thr = KNEE_SWING_MIN_DEG;
+    double thr = g->knee_thr;
 
     if (isnan(s->knee))
         return;
-    if (g->n_kpeaks >= 3)
-        thr = fmax(thr, 0.6 * kn_median(g->kpeaks, g->n_kpeaks));
 
     switch (g->kn) {
     case KN_WAIT_SWING:
@@ -531,6 +536,8 @@ static void knee_step(struct kn_gait *g, const struct sample *s, struct out_buf 
         }
         if (s->knee < g->kpeak - 0.5 * (g->kpeak - 0)) {
             push_recent(g->kpeaks, &g->n_kpeaks, 8, g->kpeak);
+            if (g->n_kpeaks >= 3)
+                g->knee_thr = fmax(KNEE_SWING_MIN_DEG, 0.6 * kn_median(g->kpeaks, g->n_kpeaks));
             g->last_activity = s->t;
             if (!isnan(g->last_ic) && g->kpeak_t - g->last_ic < MAX_STRIDE_S) {
                 /* toe-off: the least flexion between the stance peak and

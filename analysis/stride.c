@@ -30,6 +30,7 @@ struct kn_strides {
     uint32_t n_times;
     double contacts[8];
     uint32_t n_contacts;
+    double typical_contact;
 };
 
 struct kn_strides *kn_strides_new(void)
@@ -51,6 +52,7 @@ void kn_strides_reset(struct kn_strides *s)
     memset(s, 0, sizeof(*s));
     s->open_ic = NAN;
     s->open_to = NAN;
+    s->typical_contact = NAN;
 }
 
 void kn_strides_sample(struct kn_strides *s, double t, double knee_deg, double accel_g)
@@ -81,7 +83,7 @@ double kn_strides_last_contact(const struct kn_strides *s)
 
 double kn_strides_typical_contact(const struct kn_strides *s)
 {
-    return s->n_contacts >= 3 ? kn_median(s->contacts, s->n_contacts) : NAN;
+    return s->typical_contact;
 }
 
 static const struct point *at(const struct kn_strides *s, uint32_t back)
@@ -192,6 +194,8 @@ bool kn_strides_contact(struct kn_strides *s, double t, struct kn_stride *ret)
         ret->stance_peak_flex_deg = stance.max;
         ret->swing_peak_flex_deg = swing.max;
         push_recent(s->contacts, &s->n_contacts, 8, ret->contact_s);
+        if (s->n_contacts >= 3)
+            s->typical_contact = kn_median(s->contacts, s->n_contacts);
     } else {
         ret->swing_peak_flex_deg = all.max;
     }
