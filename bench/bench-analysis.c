@@ -79,7 +79,7 @@ static int run(double rate_hz, double seconds)
     printf("analysis @ %4.0f Hz: %zu frames (%.0f s simulated), %u strides, %u alerts\n"
            "    %.0f ns/frame, %.0fx real time, analysis state %zu bytes\n",
            rate_hz, n, n / rate_hz, strides, alerts, 1e9 * best / n, (n / rate_hz) / best,
-           (size_t) (m1.uordblks - m0.uordblks));
+           (size_t) ((m1.uordblks + m1.hblkhd) - (m0.uordblks + m0.hblkhd)));
     kn_analysis_free(a);
     free(frames);
     return 0;
