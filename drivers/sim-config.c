@@ -509,8 +509,8 @@ int kn_sim_config_validate(const struct kn_sim_config *c, char *err, size_t err_
         return fail(err, err_len, -EINVAL, "impact %g g is outside 0..30", c->impact_g);
     if (!in_range(c->frontal_deg, 0, 10))
         return fail(err, err_len, -EINVAL, "frontal motion %g deg is outside 0..10", c->frontal_deg);
-    if (!in_range(c->variability, 0, 5))
-        return fail(err, err_len, -EINVAL, "variability %g is outside 0..5", c->variability);
+    if (!in_range(c->variability, 0, 3))
+        return fail(err, err_len, -EINVAL, "variability %g is outside 0..3", c->variability);
     if (c->n_blocks == 0)
         return fail(err, err_len, -EINVAL, "no activity block");
     if (c->n_blocks > KN_SIM_MAX_BLOCKS)

@@ -1,6 +1,7 @@
 # Issue 2: recording format, analysis stages, simulated and real runs.
 analysis_tests = \
-	tests/test-recording
+	tests/test-recording \
+	tests/test-sim-model
 
 check_PROGRAMS += $(analysis_tests)
 TESTS += $(analysis_tests)
@@ -26,3 +27,6 @@ tests_test_analysis_LDADD = $(TEST_C_LDADD)
 
 check_PROGRAMS += $(analysis_unit_tests)
 TESTS += $(analysis_unit_tests)
+
+tests_test_sim_model_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_sim_model_LDADD = $(TEST_C_LDADD)
