@@ -1,7 +1,7 @@
 # kneed, the daemon.  The core, the publishers and the configuration are a
 # convenience library so that the unit tests link exactly what they test.
 noinst_LIBRARIES += daemon/libkneedcore.a
-daemon_libkneedcore_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) -DG_LOG_DOMAIN=\"kneed\"
+daemon_libkneedcore_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 daemon_libkneedcore_a_SOURCES = \
 	daemon/error.h daemon/error.c \
 	daemon/core.h daemon/publisher.h
