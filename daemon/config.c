@@ -359,9 +359,9 @@ KnConfig *kn_config_load(const char *path, const KnConfigGroup *modules, gsize n
 
     if (!check_groups(c, modules, n_modules, error) ||
         !load_daemon(c, error) ||
-        !load_simulated(c, strcmp(c->driver->name, "simulated") == 0, error) ||
+        !load_thresholds(c, error) ||
         !load_replay(c, strcmp(c->driver->name, "replay") == 0, error) ||
-        !load_thresholds(c, error))
+        !load_simulated(c, strcmp(c->driver->name, "simulated") == 0, error))
         return NULL;
     c->driver_opts.sim.side = c->driver_opts.side;
     return g_steal_pointer(&c);
