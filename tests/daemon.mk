@@ -1,7 +1,8 @@
 # Issue 3: the daemon, D-Bus API, kneectl live commands.
 daemon_unit_tests = \
 	tests/test-config \
-	tests/test-core
+	tests/test-core \
+	tests/test-drivers
 
 check_PROGRAMS += $(daemon_unit_tests)
 TESTS += $(daemon_unit_tests)
@@ -14,3 +15,6 @@ tests_test_config_LDADD = $(TEST_DAEMON_LDADD)
 
 tests_test_core_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_core_LDADD = $(TEST_DAEMON_LDADD)
+
+tests_test_drivers_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_drivers_LDADD = $(TEST_C_LDADD)
