@@ -7,3 +7,22 @@ TESTS += $(analysis_tests)
 
 tests_test_recording_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_recording_LDADD = $(TEST_C_LDADD)
+
+analysis_unit_tests = tests/test-angle
+tests_test_angle_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_angle_LDADD = $(TEST_C_LDADD)
+
+analysis_unit_tests += tests/test-gait
+tests_test_gait_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_gait_LDADD = $(TEST_C_LDADD)
+
+analysis_unit_tests += tests/test-detect
+tests_test_detect_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_detect_LDADD = $(TEST_C_LDADD)
+
+analysis_unit_tests += tests/test-analysis
+tests_test_analysis_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_analysis_LDADD = $(TEST_C_LDADD)
+
+check_PROGRAMS += $(analysis_unit_tests)
+TESTS += $(analysis_unit_tests)
