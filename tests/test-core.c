@@ -473,6 +473,116 @@ static void test_calibrate_errors(Fixture *f, gconstpointer data)
     g_assert_cmpint(kn_core_get_status(f->core)->state, ==, KN_STATE_IDLE);
 }
 
+typedef struct {
+    gboolean done;
+    gboolean ok;
+    struct kn_calibration cal;
+    GError *error;
+} CalResult;
+
+static void calibrate_result(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+    CalResult *r = user_data;
+
+    r->ok = kn_core_calibrate_finish(NULL, res, &r->cal, &r->error);
+    r->done = TRUE;
+}
+
+/* Feeds 10 ms frames (knee at knee_deg, wobbling by wobble_deg) until the
+ * calibration answers. */
+static void run_calibration(Fixture *f, double knee_deg, double wobble_deg, CalResult *r)
+{
+    kn_core_calibrate_async(f->core, NULL, calibrate_result, r);
+    for (int i = 0; !r->done && i < 1000; i++) {
+        struct kn_frame fr;
+
+        standing_frame(&fr);
+        fr.present = KN_HAS_FLEX;
+        fr.knee_deg = knee_deg + wobble_deg * sin(fr.t_s * 2 * G_PI * 1.5);
+        kn_device_emit_frames(manual_dev, &fr, 1);
+        g_main_context_iteration(NULL, FALSE);
+    }
+    while (!r->done)
+        g_main_context_iteration(NULL, TRUE);
+}
+
+static void test_calibrate(Fixture *f, gconstpointer data)
+{
+    CalResult r = { 0 };
+
+    /* Two seconds of quiet standing on a flex sensor alone, 2.5 degrees
+     * off zero (within what the analysis leaves alone by itself). */
+    manual_dev->status.sensors[KN_SENSOR_THIGH].present = FALSE;
+    manual_dev->status.sensors[KN_SENSOR_SHANK].present = FALSE;
+    kn_device_emit_status_changed(manual_dev);
+    for (int i = 0; i < 200; i++) {
+        struct kn_frame fr;
+
+        standing_frame(&fr);
+        fr.present = KN_HAS_FLEX;
+        fr.knee_deg = 2.5;
+        kn_device_emit_frames(manual_dev, &fr, 1);
+    }
+    run_calibration(f, 2.5, 0, &r);
+    g_assert_no_error(r.error);
+    g_assert_true(r.ok);
+    g_assert_cmpfloat_with_epsilon(r.cal.residual_deg, 2.5, 0.2);
+    g_assert_cmpfloat_with_epsilon(kn_core_get_live(f->core)->knee_deg, 0.0, 0.5);
+    g_assert_cmpint(kn_core_get_status(f->core)->state, ==, KN_STATE_STREAMING);
+
+    /* The leg swings during the window: NotStill, nothing changed. */
+    memset(&r, 0, sizeof(r));
+    run_calibration(f, 20.0, 15.0, &r);
+    g_assert_false(r.ok);
+    g_assert_error(r.error, KN_ERROR, KN_ERROR_NOT_STILL);
+    g_clear_error(&r.error);
+}
+
+/* A flex-sensor knee snapping 10 degrees past straight at 400 deg/s, fed
+ * in batches of 5 frames: one alert, numbered, stamped with the sample's
+ * monotonic time (from the source's time origin) and the batch's arrival,
+ * raised on the sample where the knee crossed the threshold. */
+static void test_alert_from_analysis(Fixture *f, gconstpointer data)
+{
+    const KnCoreStatus *st = kn_core_get_status(f->core);
+    struct kn_frame batch[5];
+    const KnAlertEvent *ev;
+    gint64 before = g_get_monotonic_time();
+    int n = 0;
+
+    manual_dev->status.sensors[KN_SENSOR_THIGH].present = FALSE;
+    manual_dev->status.sensors[KN_SENSOR_SHANK].present = FALSE;
+    kn_device_emit_status_changed(manual_dev);
+    for (int i = 0; i < 400; i++) {
+        double t = next_t;
+        double knee = 10;
+
+        if (t >= 2.0 && t < 2.05)
+            knee = 10 - 400 * (t - 2.0);
+        else if (t >= 2.05 && t < 2.4)
+            knee = -10;
+        standing_frame(&batch[n]);
+        batch[n].present = KN_HAS_FLEX;
+        batch[n].knee_deg = knee;
+        if (++n == 5) {
+            kn_device_emit_frames(manual_dev, batch, 5);
+            n = 0;
+        }
+    }
+    g_assert_cmpuint(f->rec.alerts->len, ==, 1);
+    ev = &g_array_index(f->rec.alerts, KnAlertEvent, 0);
+    g_assert_cmpint(ev->alert.kind, ==, KN_ALERT_HYPEREXTENSION);
+    g_assert_cmpuint(ev->seq, ==, 1);
+    g_assert_cmpuint(st->alerts_raised, ==, 1);
+    g_assert_cmpfloat(ev->alert.t_s, >, 2.0);
+    g_assert_cmpfloat(ev->alert.t_s, <, 2.05);
+    /* The manual source says t = 0 was sampled at monotonic 1 s. */
+    g_assert_cmpint(ev->sample_monotonic_us, ==,
+                    1000000 + (gint64) llround(ev->alert.t_s * 1e6));
+    g_assert_cmpint(ev->batch_monotonic_us, >=, before);
+    g_assert_cmpint(ev->batch_monotonic_us, <=, g_get_monotonic_time());
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -487,6 +597,8 @@ int main(int argc, char **argv)
     ADD("/core/clock-identify-coaching", test_clock_identify_coaching);
     ADD("/core/remove-in-callback", test_remove_in_callback);
     ADD("/core/calibrate-errors", test_calibrate_errors);
+    ADD("/core/calibrate", test_calibrate);
+    ADD("/core/alert-from-analysis", test_alert_from_analysis);
 #undef ADD
     return g_test_run();
 }
