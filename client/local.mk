@@ -13,7 +13,10 @@ client_kneectl_SOURCES = \
 	client/convert-ankle.c \
 	client/mocap-model.h client/mocap-model.c \
 	client/sigproc.h client/sigproc.c \
-	client/cmd-live.c
+	client/cmd-live.c \
+	client/jsonl.h client/jsonl.c \
+	client/report.h client/report.c \
+	client/params-cli.h client/params-cli.c
 client_kneectl_LDADD = \
 	drivers/libkneedrivers.a \
 	analysis/libkneeanalysis.a \

@@ -1,14 +1,44 @@
 # Issue 2: recording format, analysis stages, simulated and real runs.
 analysis_tests = \
 	tests/test-recording \
+	tests/test-sim-model \
 	tests/test-sigproc \
 	tests/test-mocap-model
 
 check_PROGRAMS += $(analysis_tests)
-TESTS += $(analysis_tests)
+TESTS += $(analysis_tests) \
+	tests/test-simulate-cli.py
+EXTRA_DIST += tests/test-simulate-cli.py
 
 tests_test_recording_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_recording_LDADD = $(TEST_C_LDADD)
+
+analysis_unit_tests = tests/test-angle
+tests_test_angle_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_angle_LDADD = $(TEST_C_LDADD)
+
+analysis_unit_tests += tests/test-gait
+tests_test_gait_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_gait_LDADD = $(TEST_C_LDADD)
+
+analysis_unit_tests += tests/test-detect
+tests_test_detect_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_detect_LDADD = $(TEST_C_LDADD)
+
+analysis_unit_tests += tests/test-analysis
+tests_test_analysis_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_analysis_LDADD = $(TEST_C_LDADD)
+
+analysis_unit_tests += tests/test-sim-runs
+tests_test_sim_runs_SOURCES = tests/test-sim-runs.c tests/sim-score.h tests/sim-score.c
+tests_test_sim_runs_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_sim_runs_LDADD = $(TEST_C_LDADD)
+
+check_PROGRAMS += $(analysis_unit_tests)
+TESTS += $(analysis_unit_tests)
+
+tests_test_sim_model_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_sim_model_LDADD = $(TEST_C_LDADD)
 
 # kneectl convert: each test links only the module it tests.
 tests_test_sigproc_SOURCES = tests/test-sigproc.c client/sigproc.c client/sigproc.h
