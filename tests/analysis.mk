@@ -50,4 +50,5 @@ tests_test_mocap_model_LDADD = $(GLIB_LIBS) -lm
 
 # Conversion of the real data sets (skips without ../shared/data).
 TESTS += tests/test-convert.py
-EXTRA_DIST += tests/test-convert.py tests/reference_gait.py tests/kneedtest_recording.py
+EXTRA_DIST += tests/test-convert.py tests/reference_gait.py tests/kneedtest_recording.py \
+	tests/plot_reference.py
