@@ -8,7 +8,7 @@ client_kneectl_SOURCES = \
 	client/cmd-convert.c \
 	client/convert.h client/convert-csv.c \
 	client/convert-thigh-shank.c \
-	client/convert-mocap.c \
+	client/convert-mocap.h client/convert-mocap.c client/convert-mocap-input.c \
 	client/convert-grf.c \
 	client/convert-ankle.c \
 	client/mocap-model.h client/mocap-model.c \
