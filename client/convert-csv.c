@@ -74,7 +74,9 @@ void kn_csv_error(KnCsv *csv, GError **error, KnConvertError code, int column,
     va_start(ap, fmt);
     msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    if (column < 0)
+    if (csv->line == 0)
+        g_set_error(error, KN_CONVERT_ERROR, code, "%s: %s", csv->name, msg);
+    else if (column < 0)
         g_set_error(error, KN_CONVERT_ERROR, code, "%s:%" G_GUINT64_FORMAT ": %s",
                     csv->name, csv->line, msg);
     else if ((guint) column < csv->n_header && csv->header[column][0])

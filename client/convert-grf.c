@@ -405,8 +405,23 @@ static gboolean convert(const struct kn_convert_opts *opts, GError **error)
         fprintf(stderr, "%s: note: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
                         " samples at the +-8 g limit (clipped, kept)\n",
                 opts->input, ws.clipped, ws.rows);
-    if (opts->truth && !write_truth(opts, events_path, events, trial, condition, &info, error))
-        goto fail;
+    if (opts->truth) {
+        double first = g_array_index(head, struct sample, 0).t_s;
+
+        /* Contacts must lie within the recording they describe. */
+        for (guint i = 0; i < events->len; i++) {
+            const struct contact *c = &g_array_index(events, struct contact, i);
+
+            if (c->on_s < first - 1.0 / RATE_HZ || c->off_s > prev_t + 1.0 / RATE_HZ) {
+                g_set_error(error, KN_CONVERT_ERROR, KN_CONVERT_ERROR_DATA,
+                            "%s: contact %u (%.3f-%.3f s) lies outside the recording "
+                            "(%.3f-%.3f s)", events_path, i + 1, c->on_s, c->off_s, first, prev_t);
+                goto fail;
+            }
+        }
+        if (!write_truth(opts, events_path, events, trial, condition, &info, error))
+            goto fail;
+    }
     trial_info_clear(&info);
     return TRUE;
 

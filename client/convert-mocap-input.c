@@ -143,6 +143,7 @@ static gboolean read_header(struct mocap *m, KnCsv *csv, GError **error)
             return FALSE;
         }
     g_ptr_array_add(names, NULL);
+    kn_csv_set_header(csv, (char **) g_ptr_array_free(g_steal_pointer(&names), FALSE));
 
     /* Line 5: units. */
     if (kn_csv_next(csv, error) <= 0) {
@@ -162,7 +163,6 @@ static gboolean read_header(struct mocap *m, KnCsv *csv, GError **error)
             return FALSE;
         }
     }
-    kn_csv_set_header(csv, (char **) g_ptr_array_free(g_steal_pointer(&names), FALSE));
     return TRUE;
 }
 
