@@ -358,7 +358,8 @@ static const char *missing_reason(const struct mocap *m, guint i)
 
 static void note_trim(struct mocap *m, guint a, guint b, const char *why)
 {
-    double t0 = (m->first_frame - 1 + a) / m->rate_hz, t1 = (m->first_frame - 1 + b) / m->rate_hz;
+    /* Times of the first and the last frame cut. */
+    double t0 = (m->first_frame - 1 + a) / m->rate_hz, t1 = (m->first_frame - 1 + b - 1) / m->rate_hz;
 
     g_string_append_printf(m->trimmed, "%s%.3f-%.3f s (%s)", m->trimmed->len ? "; " : "", t0, t1, why);
     json_builder_begin_object(m->trimmed_json);

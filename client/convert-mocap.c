@@ -520,6 +520,13 @@ static gboolean convert(const struct kn_convert_opts *opts, GError **error)
     kn_mocap_fill_gaps(&m);
     if (!kn_mocap_choose_span(&m, error) || !derive(&m, &d, error))
         goto out;
+    {
+        g_autofree char *filled = filled_summary(&m);
+
+        if (strcmp(filled, "none") != 0)
+            fprintf(stderr, "%s: note: gaps of at most %g s filled with a cubic (frames): %s\n",
+                    opts->input, opts->max_gap_s, filled);
+    }
     if (m.trimmed->len)
         fprintf(stderr, "%s: note: %s leg: kept %.3f-%.3f s (%u of %u frames); trimmed %s\n",
                 opts->input, kn_side_to_string(m.side), frame_time(&m, 0), frame_time(&m, d.n - 1),
