@@ -1,2 +1,2 @@
 # Documentation beside the code.
-EXTRA_DIST += docs/recording-format.md
+EXTRA_DIST += docs/recording-format.md docs/simulator.md
