@@ -10,4 +10,8 @@ drivers_libkneedrivers_a_SOURCES = \
 	drivers/sim-events.c \
 	drivers/sim-gait.h drivers/sim-gait.c \
 	drivers/sim-jet.h \
-	drivers/sim-rng.h
+	drivers/sim-rng.h \
+	drivers/driver.h drivers/driver.c \
+	drivers/pacer.h drivers/pacer.c \
+	drivers/drv-sim.c \
+	drivers/drv-replay.c
