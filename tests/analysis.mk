@@ -48,3 +48,10 @@ tests_test_sim_runs_LDADD = $(TEST_C_LDADD)
 
 check_PROGRAMS += $(analysis_unit_tests)
 TESTS += $(analysis_unit_tests)
+
+# `make accuracy` regenerates docs/accuracy.md from the simulator and,
+# when ../shared/data is there, the real recordings.
+noinst_PROGRAMS += tests/accuracy-sim
+tests_accuracy_sim_SOURCES = tests/accuracy-sim.c tests/sim-score.h tests/sim-score.c
+tests_accuracy_sim_CFLAGS = $(TEST_C_CFLAGS)
+tests_accuracy_sim_LDADD = $(TEST_C_LDADD)
