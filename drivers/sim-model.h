@@ -72,8 +72,10 @@ struct kn_sim_config {
     uint64_t seed;
     uint32_t sensors;             /* enum kn_sensor_bits to produce */
     double noise;                 /* scale of every noise term, 0 = ideal sensors, 1 = typical MEMS */
-    double gyro_bias_rads;        /* max |bias| per axis, drawn from the seed */
-    double impact_g;              /* peak impact transient while running */
+    double gyro_bias_rads;        /* max |bias| per axis, drawn from the seed (and
+                                     scaled by noise) */
+    double impact_g;              /* peak impact transient at the shank while
+                                     running (walking: 0.22 of it) */
     double frontal_deg;           /* amplitude of the normal varus/valgus motion */
     double variability;           /* scale of the stride-to-stride variability and the
                                      standing sway, 0 = every stride identical */
@@ -99,7 +101,6 @@ struct kn_sim_truth {
     bool contact;                 /* foot on the ground (always while standing) */
     bool initial_contact;         /* this frame is the first of a stance */
     bool toe_off;                 /* this frame is the first of a swing */
-    /* Added beside the fields above: */
     double event_t_s;             /* exact time of the flagged initial contact or
                                      toe-off (between the previous frame and this
                                      one), NaN on other frames */
@@ -107,8 +108,9 @@ struct kn_sim_truth {
                                      contact; NaN while standing still */
     double gait_weight;           /* 0 standing .. 1 walking/running; blends */
     double speed_mps;
-    double thigh_frontal_deg;     /* frontal (varus +/valgus -) angles, anatomical: */
-    double shank_frontal_deg;     /*   the same sign on either leg */
+    double thigh_frontal_deg;     /* frontal angles about the segments' x axes, with */
+    double shank_frontal_deg;     /*   the right leg's sign on either leg: shank
+                                     valgus < 0 */
     double flex_offset_deg;       /* sleeve-slip zero shift in the flex sensor */
     double thigh_imu_pos[3];      /* sensor positions, m, world frame: x forward, */
     double shank_imu_pos[3];      /*   y up, z to the body's right */
@@ -158,7 +160,8 @@ void kn_sim_free(struct kn_sim *s);
 /* Total duration of one pass over the blocks. */
 double kn_sim_duration(const struct kn_sim *s);
 
-/* Produces the next frame (and its truth when ret_truth is not NULL).
+/* Produces the next frame in *ret_frame (never NULL) and its truth when
+ * ret_truth is not NULL.
  * Returns false at the end of the run (never when repeating). */
 bool kn_sim_next(struct kn_sim *s, struct kn_frame *ret_frame, struct kn_sim_truth *ret_truth);
 
