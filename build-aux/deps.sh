@@ -1,14 +1,17 @@
 #!/bin/sh
-# Installs the Debian 12 packages that building kneed and running its test
-# suite need, when they are missing (with sudo when not root).
+# Installs the Debian 12 packages that building kneed and running its whole
+# test suite need, when they are missing (with sudo when not root).
 set -eu
 
 PACKAGES="
-    build-essential autoconf automake pkg-config
+    build-essential autoconf automake autoconf-archive pkg-config xz-utils
     libglib2.0-dev libglib2.0-dev-bin libjson-glib-dev libsystemd-dev
+    dbus systemd
     python3 python3-numpy python3-gi python3-dbus python3-dbusmock
 "
-# python3-numpy: tests/test-convert.py and tests/reference_gait.py.
+# autoconf-archive: AX_CHECK_COMPILE_FLAG in configure.ac.
+# python3-numpy: tests/test-convert.py, tests/reference_gait.py.
+# dbus, python3-dbus, python3-gi, python3-dbusmock: the daemon and BLE tests.
 
 missing=""
 for p in $PACKAGES; do
