@@ -45,6 +45,10 @@ struct band {
     double frontal_exc[RECENT];
     uint32_t n_frontal;
     double stance_peak_base, frontal_base;   /* medians of the two above */
+    /* usual terminal extension (each stride's least flexion) */
+    double usual_min[RECENT];
+    uint32_t n_usual;
+    double usual_min_med;
     /* range of motion */
     double cad_sum;
     uint32_t n_base;
@@ -71,6 +75,7 @@ struct kn_detect {
     bool stance_open;
     bool stance_alerted;
     double phi, phi_min, phi_max;
+    double usual_any;         /* the latest band's usual extension, NaN until known */
     uint32_t unstable_run;    /* strides in a row that looked unstable */
     bool stride_unstable;
     bool stride_abnormal;
@@ -125,6 +130,7 @@ void kn_detect_reset(struct kn_detect *d)
     gates_reset(d);
     d->stance_ic = NAN;
     d->typical_contact = NAN;
+    d->usual_any = NAN;
     d->prev_t = NAN;
     d->prev_stride_s = NAN;
     d->cur_band = -1;
@@ -262,9 +268,28 @@ static double recent_speed(const struct kn_detect *d, double t, double sign)
 
 /* --- per sample: hyperextension ----------------------------------------------- */
 
-static void check_hyperextension(struct kn_detect *d, const struct hsample *s, struct out *o)
+/* How far past straight counts as hyperextension for this wearer.  Some
+ * knees habitually reach a few degrees past straight at the end of every
+ * swing (lax ligaments, or a sleeve zeroed on a slightly bent standing
+ * knee): "sudden" is beyond what this knee usually does, and never less
+ * than the threshold.  Until the usual is known (three strides at this
+ * cadence, or another cadence's), only a clear hyperextension — the
+ * critical depth — counts. */
+static double hyperextension_limit(const struct kn_detect *d)
 {
     double limit = P(d, KN_PARAM_HYPEREXT_DEG);
+    double usual = d->usual_any;
+
+    if (d->cur_band >= 0 && d->bands[d->cur_band].n_usual >= 3)
+        usual = d->bands[d->cur_band].usual_min_med;
+    if (isnan(usual))
+        return P(d, KN_PARAM_HYPEREXT_CRITICAL_DEG);
+    return limit + fmax(0.0, -usual);
+}
+
+static void check_hyperextension(struct kn_detect *d, const struct hsample *s, struct out *o)
+{
+    double limit = hyperextension_limit(d);
     struct gate *g = &d->gates[KN_ALERT_HYPEREXTENSION];
     bool cond;
 
@@ -277,10 +302,10 @@ static void check_hyperextension(struct kn_detect *d, const struct hsample *s, s
         double depth = -s->knee;
         enum kn_severity sev;
 
-        d->stride_abnormal = true;
         if (speed < P(d, KN_PARAM_HYPEREXT_SPEED_DPS) ||
             !refractory_over(d, KN_ALERT_HYPEREXTENSION, s->t, KN_PARAM_HYPEREXT_REFRACTORY_S))
             return;     /* slow (a posture, not an injury mechanism) or a repeat */
+        d->stride_abnormal = true;
         sev = (depth >= P(d, KN_PARAM_HYPEREXT_CRITICAL_DEG) ||
                speed >= P(d, KN_PARAM_HYPEREXT_CRITICAL_SPEED_DPS))
                   ? KN_SEVERITY_CRITICAL : KN_SEVERITY_WARNING;
@@ -601,6 +626,14 @@ size_t kn_detect_stride(struct kn_detect *d, const struct kn_stride *s, double n
         return o.n;
     if (!d->stride_abnormal)
         check_locking(d, s, bd, now, &locked, &o);
+    /* the usual extension: every stride but a locked or buckling one (a
+     * single hyperextension does not move a median) */
+    if (!locked && !d->stride_unstable) {
+        push_recent(bd->usual_min, &bd->n_usual, RECENT, s->min_flex_deg);
+        bd->usual_min_med = kn_median(bd->usual_min, bd->n_usual);
+        if (bd->n_usual >= 3)
+            d->usual_any = bd->usual_min_med;
+    }
     if (d->stride_abnormal || locked)
         return o.n;
     if (!isnan(s->stance_peak_flex_deg)) {
