@@ -1,1 +1,17 @@
 # Issue 4: BLE GATT application against a python-dbusmock bluetoothd.
+ble_unit_tests = \
+	tests/test-gatt-codec \
+	tests/test-rsc-estimate \
+	tests/test-ble-adv-plan
+
+check_PROGRAMS += $(ble_unit_tests)
+TESTS += $(ble_unit_tests)
+
+BLE_TEST_LDADD = daemon/libkneeble.a $(TEST_C_LDADD)
+
+tests_test_gatt_codec_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_gatt_codec_LDADD = $(BLE_TEST_LDADD)
+tests_test_rsc_estimate_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_rsc_estimate_LDADD = $(BLE_TEST_LDADD)
+tests_test_ble_adv_plan_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_ble_adv_plan_LDADD = $(BLE_TEST_LDADD)
