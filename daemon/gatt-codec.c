@@ -625,14 +625,14 @@ int kn_gatt_pain_parse(const uint8_t *buf, size_t len, struct kn_gatt_pain *ret)
         return -EMSGSIZE;
     if (buf[0] != KN_GATT_VERSION)
         return -EPROTONOSUPPORT;
-    if (buf[1] > 10 || buf[2] > KN_PAIN_BACK || buf[3] > KN_PAIN_AFTER)
+    if (buf[1] > 10 || buf[2] > KN_GATT_PAIN_BACK || buf[3] > KN_GATT_PAIN_AFTER)
         return -ERANGE;
     note_len = len - KN_GATT_PAIN_MIN_LEN;
     if (!kn_gatt_utf8_valid(buf + 4, note_len))
         return -ERANGE;
     ret->score = buf[1];
-    ret->location = (enum kn_pain_location) buf[2];
-    ret->timing = (enum kn_pain_timing) buf[3];
+    ret->location = (enum kn_gatt_pain_location) buf[2];
+    ret->timing = (enum kn_gatt_pain_timing) buf[3];
     memcpy(ret->note, buf + 4, note_len);
     ret->note[note_len] = '\0';
     return (int) len;
@@ -653,29 +653,29 @@ int kn_gatt_pain_pack(const struct kn_gatt_pain *p, uint8_t *buf, size_t size)
     return (int) len;
 }
 
-const char *kn_pain_location_to_string(enum kn_pain_location l)
+const char *kn_gatt_pain_location_to_string(enum kn_gatt_pain_location l)
 {
     switch (l) {
-    case KN_PAIN_FRONT:
+    case KN_GATT_PAIN_FRONT:
         return "front";
-    case KN_PAIN_OUTSIDE:
+    case KN_GATT_PAIN_OUTSIDE:
         return "outside";
-    case KN_PAIN_INSIDE:
+    case KN_GATT_PAIN_INSIDE:
         return "inside";
-    case KN_PAIN_BACK:
+    case KN_GATT_PAIN_BACK:
         return "back";
     }
     return "unknown";
 }
 
-const char *kn_pain_timing_to_string(enum kn_pain_timing t)
+const char *kn_gatt_pain_timing_to_string(enum kn_gatt_pain_timing t)
 {
     switch (t) {
-    case KN_PAIN_START:
+    case KN_GATT_PAIN_START:
         return "start";
-    case KN_PAIN_DURING:
+    case KN_GATT_PAIN_DURING:
         return "during";
-    case KN_PAIN_AFTER:
+    case KN_GATT_PAIN_AFTER:
         return "after";
     }
     return "unknown";

@@ -241,31 +241,31 @@ int kn_cp_response_unpack(const uint8_t *buf, size_t len, struct kn_cp_response 
 #define KN_GATT_PAIN_NOTE_MAX 64
 #define KN_GATT_PAIN_MAX_LEN (KN_GATT_PAIN_MIN_LEN + KN_GATT_PAIN_NOTE_MAX)
 
-enum kn_pain_location {
-    KN_PAIN_FRONT = 0,
-    KN_PAIN_OUTSIDE = 1,
-    KN_PAIN_INSIDE = 2,
-    KN_PAIN_BACK = 3,
+enum kn_gatt_pain_location {
+    KN_GATT_PAIN_FRONT = 0,
+    KN_GATT_PAIN_OUTSIDE = 1,
+    KN_GATT_PAIN_INSIDE = 2,
+    KN_GATT_PAIN_BACK = 3,
 };
 
-enum kn_pain_timing {
-    KN_PAIN_START = 0,
-    KN_PAIN_DURING = 1,
-    KN_PAIN_AFTER = 2,
+enum kn_gatt_pain_timing {
+    KN_GATT_PAIN_START = 0,
+    KN_GATT_PAIN_DURING = 1,
+    KN_GATT_PAIN_AFTER = 2,
 };
 
 struct kn_gatt_pain {
     uint8_t score;                /* 0-10 */
-    enum kn_pain_location location;
-    enum kn_pain_timing timing;
+    enum kn_gatt_pain_location location;
+    enum kn_gatt_pain_timing timing;
     char note[KN_GATT_PAIN_NOTE_MAX + 1];   /* NUL-terminated */
 };
 
 /* -EMSGSIZE, -EPROTONOSUPPORT, -ERANGE (score, location, timing, note). */
 int kn_gatt_pain_parse(const uint8_t *buf, size_t len, struct kn_gatt_pain *ret);
 int kn_gatt_pain_pack(const struct kn_gatt_pain *p, uint8_t *buf, size_t size);
-const char *kn_pain_location_to_string(enum kn_pain_location l);
-const char *kn_pain_timing_to_string(enum kn_pain_timing t);
+const char *kn_gatt_pain_location_to_string(enum kn_gatt_pain_location l);
+const char *kn_gatt_pain_timing_to_string(enum kn_gatt_pain_timing t);
 
 /* ---- Status ---- */
 

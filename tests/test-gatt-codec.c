@@ -394,12 +394,12 @@ static void test_pain_doc_example(void)
 
     g_assert_cmpint(kn_gatt_pain_parse(buf, len, &p), ==, (int) len);
     g_assert_cmpuint(p.score, ==, 8);
-    g_assert_cmpint(p.location, ==, KN_PAIN_INSIDE);
-    g_assert_cmpint(p.timing, ==, KN_PAIN_DURING);
+    g_assert_cmpint(p.location, ==, KN_GATT_PAIN_INSIDE);
+    g_assert_cmpint(p.timing, ==, KN_GATT_PAIN_DURING);
     g_assert_cmpstr(p.note, ==, "stairs");
     assert_bytes(out, kn_gatt_pain_pack(&p, out, sizeof(out)), "01 08 02 01 73 74 61 69 72 73");
-    g_assert_cmpstr(kn_pain_location_to_string(p.location), ==, "inside");
-    g_assert_cmpstr(kn_pain_timing_to_string(p.timing), ==, "during");
+    g_assert_cmpstr(kn_gatt_pain_location_to_string(p.location), ==, "inside");
+    g_assert_cmpstr(kn_gatt_pain_timing_to_string(p.timing), ==, "during");
 }
 
 static void test_pain_rejects_bad_values(void)
