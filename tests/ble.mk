@@ -15,3 +15,8 @@ tests_test_rsc_estimate_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_rsc_estimate_LDADD = $(BLE_TEST_LDADD)
 tests_test_ble_adv_plan_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_ble_adv_plan_LDADD = $(BLE_TEST_LDADD)
+
+# KnBle alone on a bus, driven by the Python tests (tests/ble_testlib.py).
+check_PROGRAMS += tests/ble-harness
+tests_ble_harness_CFLAGS = $(TEST_C_CFLAGS)
+tests_ble_harness_LDADD = $(BLE_TEST_LDADD)
