@@ -177,43 +177,75 @@ static const KnBleHooks hooks = {
     .bonded = hook_bonded,
 };
 
+/* Numbers of any D-Bus type: Python test code sends plain ints as int32. */
+static double dict_num(GVariant *d, const char *key, double def)
+{
+    g_autoptr(GVariant) v = g_variant_lookup_value(d, key, NULL);
+
+    if (!v)
+        return def;
+    switch (g_variant_classify(v)) {
+    case G_VARIANT_CLASS_BOOLEAN:
+        return g_variant_get_boolean(v);
+    case G_VARIANT_CLASS_BYTE:
+        return g_variant_get_byte(v);
+    case G_VARIANT_CLASS_INT16:
+        return g_variant_get_int16(v);
+    case G_VARIANT_CLASS_UINT16:
+        return g_variant_get_uint16(v);
+    case G_VARIANT_CLASS_INT32:
+        return g_variant_get_int32(v);
+    case G_VARIANT_CLASS_UINT32:
+        return g_variant_get_uint32(v);
+    case G_VARIANT_CLASS_INT64:
+        return (double) g_variant_get_int64(v);
+    case G_VARIANT_CLASS_UINT64:
+        return (double) g_variant_get_uint64(v);
+    case G_VARIANT_CLASS_DOUBLE:
+        return g_variant_get_double(v);
+    default:
+        return def;
+    }
+}
+
 static double dict_d(GVariant *d, const char *key, double def)
 {
-    double v;
-
-    return g_variant_lookup(d, key, "d", &v) ? v : def;
+    return dict_num(d, key, def);
 }
 
 static guint dict_u(GVariant *d, const char *key, guint def)
 {
-    guint v;
-
-    return g_variant_lookup(d, key, "u", &v) ? v : def;
+    return (guint) dict_num(d, key, def);
 }
 
 static int dict_i(GVariant *d, const char *key, int def)
 {
-    gint32 v;
-
-    return g_variant_lookup(d, key, "i", &v) ? v : def;
+    return (int) dict_num(d, key, def);
 }
 
 static gboolean dict_b(GVariant *d, const char *key, gboolean def)
 {
-    gboolean v;
+    return dict_num(d, key, def) != 0;
+}
 
-    return g_variant_lookup(d, key, "b", &v) ? v : def;
+static gint64 dict_x(GVariant *d, const char *key, gint64 def)
+{
+    g_autoptr(GVariant) v = g_variant_lookup_value(d, key, NULL);
+
+    if (v && g_variant_is_of_type(v, G_VARIANT_TYPE_INT64))
+        return g_variant_get_int64(v);
+    if (v && g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64))
+        return (gint64) g_variant_get_uint64(v);
+    return (gint64) dict_num(d, key, (double) def);
 }
 
 static void push_alert(Harness *h, GVariant *d)
 {
     KnBleAlert a = { 0 };
-    gint64 wall;
-    guint64 seq;
     const char *unit = "deg";
 
-    a.seq = g_variant_lookup(d, "seq", "t", &seq) ? seq : 1;
-    a.wall_us = g_variant_lookup(d, "wall_us", "x", &wall) ? wall : g_get_real_time();
+    a.seq = (guint64) dict_x(d, "seq", 1);
+    a.wall_us = dict_x(d, "wall_us", g_get_real_time());
     a.clock_set = dict_b(d, "clock_set", FALSE);
     a.alert.kind = (enum kn_alert_kind) dict_u(d, "kind", KN_ALERT_HYPEREXTENSION);
     a.alert.severity = (enum kn_severity) dict_u(d, "severity", KN_SEVERITY_WARNING);
@@ -386,7 +418,7 @@ int main(int argc, char **argv)
     gboolean no_power = FALSE;
     GOptionEntry entries[] = {
         { "adapter", 0, 0, G_OPTION_ARG_STRING, &adapter, "adapter name", "hciN" },
-        { "name", 0, 0, G_OPTION_ARG_STRING, &name, "advertised name", "NAME" },
+        { "name", 0, 0, G_OPTION_ARG_FILENAME, &name, "advertised name", "NAME" },
         { "alert-queue", 0, 0, G_OPTION_ARG_INT, &queue, "alert queue length", "N" },
         { "no-power", 0, 0, G_OPTION_ARG_NONE, &no_power, "do not power the adapter", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },

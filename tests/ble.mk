@@ -20,3 +20,16 @@ tests_test_ble_adv_plan_LDADD = $(BLE_TEST_LDADD)
 check_PROGRAMS += tests/ble-harness
 tests_ble_harness_CFLAGS = $(TEST_C_CFLAGS)
 tests_ble_harness_LDADD = $(BLE_TEST_LDADD)
+
+# Integration tests: tests/bluez_mock.py as bluetoothd on a private bus.
+ble_py_tests = \
+	tests/test-gatt-decode.py \
+	tests/test-ble-gatt.py \
+	tests/test-ble-lifecycle.py \
+	tests/test-ble-advertisement.py \
+	tests/test-ble-pairing.py
+TESTS += $(ble_py_tests)
+EXTRA_DIST += $(ble_py_tests) \
+	tests/bluez_mock.py \
+	tests/gatt_decode.py \
+	tests/ble_testlib.py

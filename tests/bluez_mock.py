@@ -788,6 +788,23 @@ def PairJustWorks(self, adapter, address, ok=None, err=None):
                                (dbus.ObjectPath(dev_path),), accepted, rejected)
 
 
+@dbus.service.method(MOCK_IFACE, in_signature='sav', out_signature='s',
+                     async_callbacks=('ok', 'err'))
+def AskAgent(self, method, args, ok=None, err=None):
+    '''Calls a method of the default agent as bluetoothd does; returns "ok"
+    or the D-Bus error name.'''
+    if not default_agent[0]:
+        ok('no agent')
+        return
+    sender, agent_path = default_agent[0]
+    signatures = {'RequestAuthorization': 'o', 'RequestConfirmation': 'ou',
+                  'RequestPasskey': 'o', 'RequestPinCode': 'o', 'DisplayPasskey': 'ouq',
+                  'AuthorizeService': 'os', 'Cancel': '', 'Release': ''}
+    self.connection.call_async(sender, agent_path, AGENT_IFACE, str(method),
+                               signatures[str(method)], tuple(args),
+                               lambda *_: ok('ok'), lambda e: ok(e.get_dbus_name()))
+
+
 def ensure_device(root, adapter, address):
     path = f'/org/bluez/{adapter}/dev_' + address.replace(':', '_').upper()
     if path not in mockobject.objects:
