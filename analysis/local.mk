@@ -4,4 +4,9 @@ analysis_libkneeanalysis_a_SOURCES = \
 	analysis/frame.h analysis/frame.c \
 	analysis/params.h analysis/params.c \
 	analysis/events.h analysis/events.c \
+	analysis/filter.h analysis/filter.c \
+	analysis/angle.h analysis/angle.c \
+	analysis/gait.h analysis/gait.c \
+	analysis/stride.h analysis/stride.c \
+	analysis/detect.h analysis/detect.c \
 	analysis/analysis.h analysis/analysis.c

@@ -31,7 +31,7 @@ static const struct kn_param_info table[KN_PARAM_COUNT] = {
       "critical at this loss" },
     { KN_PARAM_RANGE_LOSS_WINDOW_STRIDES, "range_loss.window_strides", "strides", KN_PARAM_INTEGER, 5, 500, 20,
       "strides in the rolling median compared with the baseline" },
-    { KN_PARAM_RANGE_LOSS_BASELINE_STRIDES, "range_loss.baseline_strides", "strides", KN_PARAM_INTEGER, 5, 1000, 30,
+    { KN_PARAM_RANGE_LOSS_BASELINE_STRIDES, "range_loss.baseline_strides", "strides", KN_PARAM_INTEGER, 5, 500, 30,
       "strides that make the session baseline" },
     { KN_PARAM_RANGE_LOSS_CADENCE_BAND_SPM, "range_loss.cadence_band_spm", "spm", KN_PARAM_REAL, 2, 60, 10,
       "only strides within this cadence of the baseline are compared" },

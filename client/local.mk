@@ -6,7 +6,10 @@ client_kneectl_SOURCES = \
 	client/cmd-simulate.c \
 	client/cmd-analyze.c \
 	client/cmd-convert.c \
-	client/cmd-live.c
+	client/cmd-live.c \
+	client/jsonl.h client/jsonl.c \
+	client/report.h client/report.c \
+	client/params-cli.h client/params-cli.c
 client_kneectl_LDADD = \
 	drivers/libkneedrivers.a \
 	analysis/libkneeanalysis.a \

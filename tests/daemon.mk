@@ -1,1 +1,20 @@
 # Issue 3: the daemon, D-Bus API, kneectl live commands.
+daemon_unit_tests = \
+	tests/test-config \
+	tests/test-core \
+	tests/test-drivers
+
+check_PROGRAMS += $(daemon_unit_tests)
+TESTS += $(daemon_unit_tests)
+
+TEST_DAEMON_LDADD = daemon/libkneedcore.a dbus/libkneedbus.a $(TEST_C_LDADD) $(SYSTEMD_LIBS)
+
+tests_test_config_CPPFLAGS = $(AM_CPPFLAGS) -DSYSCONFDIR=\"$(sysconfdir)\"
+tests_test_config_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_config_LDADD = $(TEST_DAEMON_LDADD)
+
+tests_test_core_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_core_LDADD = $(TEST_DAEMON_LDADD)
+
+tests_test_drivers_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_drivers_LDADD = $(TEST_C_LDADD)

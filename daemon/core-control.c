@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Control functions of the core that do not touch the frame path:
+ * sessions, pain reports, thresholds, clock, identify, coaching, pairing. */
+#define G_LOG_DOMAIN "kneed"
+
+#include <string.h>
+
+#include "daemon/core-private.h"
+
+#define MIN_WALL_CLOCK_US (G_GINT64_CONSTANT(1577836800) * G_USEC_PER_SEC)  /* 2020-01-01 */
+#define MAX_WALL_CLOCK_US (G_GINT64_CONSTANT(4102444800) * G_USEC_PER_SEC)  /* 2100-01-01 */
+
+gboolean kn_core_start_session(KnCore *c, guint64 *ret_id, GError **error)
+{
+    if (c->status.session_active) {
+        g_set_error(error, KN_ERROR, KN_ERROR_SESSION_ACTIVE,
+                    "session %" G_GUINT64_FORMAT " is already running", c->status.session_id);
+        return FALSE;
+    }
+    kn_session_stats_init(&c->session);
+    c->status.session_active = TRUE;
+    c->status.session_id++;
+    c->status.session_start_wall_us = kn_core_get_wall_clock(c);
+    g_message("session %" G_GUINT64_FORMAT " started", c->status.session_id);
+    if (ret_id)
+        *ret_id = c->status.session_id;
+    kn_core_mark_changed(c, KN_CHANGED_SESSION);
+    return TRUE;
+}
+
+gboolean kn_core_stop_session(KnCore *c, struct kn_summary *ret, GError **error)
+{
+    if (!c->status.session_active) {
+        g_set_error(error, KN_ERROR, KN_ERROR_NO_SESSION, "no session is running");
+        return FALSE;
+    }
+    if (ret)
+        kn_session_stats_summary(&c->session, ret);
+    c->status.session_active = FALSE;
+    g_message("session %" G_GUINT64_FORMAT " stopped", c->status.session_id);
+    kn_core_mark_changed(c, KN_CHANGED_SESSION);
+    return TRUE;
+}
+
+gboolean kn_core_report_pain(KnCore *c, guint score, KnPainLocation location,
+                             KnPainTiming timing, const char *note,
+                             guint64 *ret_alert_seq, GError **error)
+{
+    KnPainReport report = { 0 };
+
+    if (score > KN_PAIN_SCORE_MAX) {
+        g_set_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE,
+                    "pain score %u outside 0..%d", score, KN_PAIN_SCORE_MAX);
+        return FALSE;
+    }
+    if (!kn_pain_location_to_string(location) || !kn_pain_timing_to_string(timing)) {
+        g_set_error(error, KN_ERROR, KN_ERROR_INVALID_ARGUMENT, "unknown pain location or timing");
+        return FALSE;
+    }
+    if (!note)
+        note = "";
+    if (strlen(note) > KN_PAIN_NOTE_MAX || !g_utf8_validate(note, -1, NULL)) {
+        g_set_error(error, KN_ERROR, KN_ERROR_INVALID_ARGUMENT,
+                    "the note must be valid UTF-8 of at most %d bytes", KN_PAIN_NOTE_MAX);
+        return FALSE;
+    }
+    report.score = score;
+    report.location = location;
+    report.timing = timing;
+    report.note = note;
+    report.wall_us = kn_core_get_wall_clock(c);
+    report.session_id = c->status.session_active ? c->status.session_id : 0;
+    g_info("pain %u/10 (%s, %s)", score, kn_pain_location_to_string(location),
+           kn_pain_timing_to_string(timing));
+    kn_core_publishers_begin(c);
+    for (guint i = 0; i < c->publishers->len; i++) {
+        Publisher *p = kn_core_publisher_at(c, i);
+
+        if (!p || !p->ops->pain)
+            continue;
+        p->ops->pain(p->data, &report);
+    }
+    kn_core_publishers_end(c);
+
+    if (ret_alert_seq)
+        *ret_alert_seq = 0;
+    if (score > KN_PAIN_RED_FLAG_ABOVE) {
+        KnAlertEvent ev = { 0 };
+
+        ev.alert.kind = KN_ALERT_PAIN;
+        ev.alert.severity = KN_SEVERITY_CRITICAL;
+        ev.alert.t_s = kn_analysis_live(c->analysis)->t_s;
+        ev.alert.value = score;
+        ev.alert.threshold = KN_PAIN_RED_FLAG_ABOVE;
+        ev.alert.unit = "score";
+        g_snprintf(ev.alert.message, sizeof(ev.alert.message),
+                   "Severe pain (%u/10) reported: stop and rest; if it persists, "
+                   "have the knee checked by a professional.", score);
+        ev.pain = &report;
+        kn_core_emit_alert(c, &ev);
+        if (ret_alert_seq)
+            *ret_alert_seq = ev.seq;
+    }
+    return TRUE;
+}
+
+gboolean kn_core_set_params(KnCore *c, const struct kn_params *params, GError **error)
+{
+    const struct kn_params *old = kn_analysis_get_params(c->analysis);
+    const char *key = NULL;
+
+    if (kn_params_validate(params, &key) < 0) {
+        g_set_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE,
+                    "'%s' is out of range or inconsistent with the other thresholds", key);
+        return FALSE;
+    }
+    if (memcmp(old, params, sizeof(*params)) == 0)
+        return TRUE;
+    if (kn_analysis_set_params(c->analysis, params) < 0) {
+        g_set_error(error, KN_ERROR, KN_ERROR_FAILED, "the analysis refused the thresholds");
+        return FALSE;
+    }
+    c->opts.params = *params;
+    c->status.side = params->side;
+    kn_core_mark_changed(c, KN_CHANGED_PARAMS);
+    return TRUE;
+}
+
+gboolean kn_core_set_thresholds(KnCore *c, const KnThresholdUpdate *updates, gsize n,
+                                GError **error)
+{
+    struct kn_params p = *kn_analysis_get_params(c->analysis);
+    const char *key = NULL;
+
+    for (gsize i = 0; i < n; i++) {
+        const struct kn_param_info *info = kn_params_lookup(updates[i].key);
+
+        if (!info) {
+            g_set_error(error, KN_ERROR, KN_ERROR_UNKNOWN_KEY,
+                        "unknown threshold '%s'", updates[i].key ? updates[i].key : "");
+            return FALSE;
+        }
+        if (kn_params_check(info, updates[i].value) < 0) {
+            g_set_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE,
+                        "'%s' = %g is outside %g..%g %s%s", info->key, updates[i].value,
+                        info->min, info->max, info->unit,
+                        info->kind == KN_PARAM_INTEGER ? " (a whole number)" : "");
+            return FALSE;
+        }
+        p.v[info->id] = updates[i].value;
+    }
+    if (kn_params_validate(&p, &key) < 0) {
+        g_set_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE,
+                    "'%s' would be inconsistent with the other thresholds "
+                    "(a critical level below its warning level)", key);
+        return FALSE;
+    }
+    return kn_core_set_params(c, &p, error);
+}
+
+gboolean kn_core_set_param(KnCore *c, enum kn_param_id id, double value, GError **error)
+{
+    const struct kn_param_info *info = kn_params_info(id);
+    KnThresholdUpdate u;
+
+    if (!info) {
+        g_set_error(error, KN_ERROR, KN_ERROR_UNKNOWN_KEY, "unknown threshold id %d", (int) id);
+        return FALSE;
+    }
+    u.key = info->key;
+    u.value = value;
+    return kn_core_set_thresholds(c, &u, 1, error);
+}
+
+gboolean kn_core_set_wall_clock(KnCore *c, gint64 unix_us, GError **error)
+{
+    gint64 old_offset = c->wall_offset_us;
+
+    if (unix_us < MIN_WALL_CLOCK_US || unix_us >= MAX_WALL_CLOCK_US) {
+        g_set_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE,
+                    "time %" G_GINT64_FORMAT " us is not between 2020 and 2100", unix_us);
+        return FALSE;
+    }
+    c->wall_offset_us = unix_us - g_get_real_time();
+    c->status.wall_clock_set = TRUE;
+    if (c->status.pairing_window_open)
+        c->status.pairing_window_end_wall_us += c->wall_offset_us - old_offset;
+    g_info("wall clock set (offset %+.3f s)", c->wall_offset_us / 1e6);
+    kn_core_mark_changed(c, KN_CHANGED_CLOCK | (c->status.pairing_window_open ? KN_CHANGED_PAIRING : 0));
+    return TRUE;
+}
+
+gboolean kn_core_identify(KnCore *c, guint duration_ms, GError **error)
+{
+    gboolean acted = FALSE;
+
+    if (duration_ms < 1 || duration_ms > 10000) {
+        g_set_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE,
+                    "identify duration %u ms outside 1..10000", duration_ms);
+        return FALSE;
+    }
+    kn_core_publishers_begin(c);
+    for (guint i = 0; i < c->publishers->len; i++) {
+        Publisher *p = kn_core_publisher_at(c, i);
+
+        if (!p || !p->ops->identify)
+            continue;
+        p->ops->identify(p->data, duration_ms);
+        acted = TRUE;
+    }
+    kn_core_publishers_end(c);
+    if (!acted) {
+        g_set_error(error, KN_ERROR, KN_ERROR_NOT_SUPPORTED,
+                    "this sleeve has no vibration motor to identify itself with");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean kn_core_start_coaching(KnCore *c, double target_spm, GError **error)
+{
+    if (!(target_spm >= 120 && target_spm <= 220)) {
+        g_set_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE,
+                    "coaching target %g steps/min outside 120..220", target_spm);
+        return FALSE;
+    }
+    if (c->status.coaching_target_spm == target_spm)
+        return TRUE;
+    c->status.coaching_target_spm = target_spm;
+    g_info("cadence coaching towards %.0f steps/min", target_spm);
+    kn_core_mark_changed(c, KN_CHANGED_COACHING);
+    return TRUE;
+}
+
+void kn_core_stop_coaching(KnCore *c)
+{
+    if (c->status.coaching_target_spm == 0)
+        return;
+    c->status.coaching_target_spm = 0;
+    kn_core_mark_changed(c, KN_CHANGED_COACHING);
+}
+
+static gboolean pairing_timeout(gpointer user_data)
+{
+    KnCore *c = user_data;
+
+    c->pairing_timeout_id = 0;
+    kn_core_close_pairing_window(c);
+    return G_SOURCE_REMOVE;
+}
+
+gboolean kn_core_open_pairing_window(KnCore *c, guint seconds, GError **error)
+{
+    if (seconds < 1 || seconds > 600) {
+        g_set_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE,
+                    "pairing window of %u s outside 1..600", seconds);
+        return FALSE;
+    }
+    g_clear_handle_id(&c->pairing_timeout_id, g_source_remove);
+    c->pairing_timeout_id = g_timeout_add_seconds(seconds, pairing_timeout, c);
+    c->status.pairing_window_open = TRUE;
+    c->status.pairing_window_end_wall_us = kn_core_get_wall_clock(c) + (gint64) seconds * G_USEC_PER_SEC;
+    g_message("pairing window open for %u s", seconds);
+    kn_core_mark_changed(c, KN_CHANGED_PAIRING);
+    return TRUE;
+}
+
+void kn_core_close_pairing_window(KnCore *c)
+{
+    g_clear_handle_id(&c->pairing_timeout_id, g_source_remove);
+    if (!c->status.pairing_window_open)
+        return;
+    c->status.pairing_window_open = FALSE;
+    c->status.pairing_window_end_wall_us = 0;
+    g_message("pairing window closed");
+    kn_core_mark_changed(c, KN_CHANGED_PAIRING);
+}

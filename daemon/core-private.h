@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The core's insides, shared by core.c (sources, frames, publishers,
+ * calibration) and core-control.c (the other control functions). */
+#pragma once
+
+#include "daemon/core.h"
+#include "daemon/publisher.h"
+#include "daemon/session.h"
+
+typedef struct {
+    guint id;
+    const KnPublisherOps *ops;
+    gpointer data;
+    GDestroyNotify destroy;
+    gboolean removed;
+} Publisher;
+
+struct _KnCore {
+    KnCoreOptions opts;
+    struct kn_analysis *analysis;
+    KnDevice *device;
+    KnCoreStatus status;
+    char *source_name;
+
+    GPtrArray *publishers;        /* Publisher*, in registration order */
+    guint next_publisher_id;
+    guint dispatching;            /* nesting depth of publisher iterations */
+    gboolean prune;               /* removed publishers wait for the end of it */
+
+    gboolean in_batch;
+    KnChange pending;             /* status changes to tell at the end of the batch */
+    gint64 batch_arrival_us;
+    gint64 next_live_us;
+    double published_live_t;      /* live.t_s last published */
+
+    gint64 wall_offset_us;
+
+    double stream_first_t;        /* first frame since the source started; NaN before */
+    double last_reject_t;         /* NaN when none */
+    char sensor_error[KN_SENSOR_COUNT][KN_SENSOR_ERROR_MAX];
+
+    KnSessionStats session;
+
+    GPtrArray *calibrations;      /* GTask*, all answered by one calibration */
+    double calibration_start_t;
+    guint calibration_timeout_id;
+
+    guint pairing_timeout_id;
+};
+
+void kn_core_publishers_begin(KnCore *c);
+void kn_core_publishers_end(KnCore *c);
+/* The i-th publisher if it is still registered, else NULL. */
+Publisher *kn_core_publisher_at(KnCore *c, guint i);
+/* Tells publishers at once, or at the end of the batch being processed. */
+void kn_core_mark_changed(KnCore *c, KnChange what);
+/* Numbers, stamps and hands an alert to every publisher. */
+void kn_core_emit_alert(KnCore *c, KnAlertEvent *ev);

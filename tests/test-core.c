@@ -1,0 +1,604 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The core against a driver the test feeds by hand: publishers' callbacks
+ * (status, live throttling, alerts with sequence numbers, pain red flag),
+ * every control function with good and bad arguments (named error, nothing
+ * changed), rejected sensor values, publishers removing themselves. */
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "daemon/core.h"
+#include "daemon/publisher.h"
+
+/* ---- a driver fed by the test ---- */
+
+static KnDevice *manual_dev;
+
+static KnDevice *manual_open(const KnDriverOptions *opts, GError **error)
+{
+    KnDevice *dev = g_new0(KnDevice, 1);
+
+    for (int i = 0; i < KN_SENSOR_COUNT; i++) {
+        dev->status.sensors[i].present = TRUE;
+        dev->status.sensors[i].rate_hz = 100;
+    }
+    dev->status.battery_pct = 80;
+    dev->status.speed = 1;
+    dev->status.time_origin_us = 1000000;
+    manual_dev = dev;
+    return dev;
+}
+
+static gboolean manual_start(KnDevice *dev, GError **error)
+{
+    return TRUE;
+}
+
+static void manual_stop(KnDevice *dev)
+{
+}
+
+static void manual_close(KnDevice *dev)
+{
+    if (manual_dev == dev)
+        manual_dev = NULL;
+    g_free(dev);
+}
+
+static const KnDriver manual_driver = {
+    .name = "manual",
+    .open = manual_open,
+    .start = manual_start,
+    .stop = manual_stop,
+    .close = manual_close,
+};
+
+static double next_t;
+
+static void standing_frame(struct kn_frame *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->t_s = next_t;
+    next_t += 0.01;
+    f->present = KN_HAS_ALL;
+    f->knee_deg = 2.0;
+    f->thigh_accel[1] = KN_STANDARD_GRAVITY;
+    f->shank_accel[1] = KN_STANDARD_GRAVITY;
+}
+
+static void feed(guint n)
+{
+    g_autofree struct kn_frame *frames = g_new(struct kn_frame, n);
+
+    for (guint i = 0; i < n; i++)
+        standing_frame(&frames[i]);
+    kn_device_emit_frames(manual_dev, frames, n);
+}
+
+/* ---- a recording publisher ---- */
+
+typedef struct {
+    guint status_calls;
+    KnChange changed;             /* union of all masks seen */
+    KnState last_state;
+    guint live_calls;
+    GArray *alerts;               /* KnAlertEvent, pain pointer cleared */
+    guint pain_calls;
+    guint last_pain_score;
+    guint identify_ms;
+    KnCore *core;
+    guint id;
+    gboolean remove_on_status;
+} Recorder;
+
+static void rec_status(gpointer data, KnChange changed, const KnCoreStatus *st)
+{
+    Recorder *r = data;
+
+    r->status_calls++;
+    r->changed |= changed;
+    r->last_state = st->state;
+    if (r->remove_on_status)
+        kn_core_remove_publisher(r->core, r->id);
+}
+
+static void rec_live(gpointer data, const struct kn_live *live)
+{
+    ((Recorder *) data)->live_calls++;
+}
+
+static void rec_alert(gpointer data, const KnAlertEvent *ev)
+{
+    Recorder *r = data;
+    KnAlertEvent copy = *ev;
+
+    g_assert_true((ev->alert.kind == KN_ALERT_PAIN) == (ev->pain != NULL));
+    copy.pain = NULL;
+    g_array_append_val(r->alerts, copy);
+}
+
+static void rec_pain(gpointer data, const KnPainReport *report)
+{
+    Recorder *r = data;
+
+    r->pain_calls++;
+    r->last_pain_score = report->score;
+}
+
+static void rec_identify(gpointer data, guint ms)
+{
+    ((Recorder *) data)->identify_ms = ms;
+}
+
+static const KnPublisherOps rec_ops = {
+    .name = "test",
+    .status = rec_status,
+    .live = rec_live,
+    .alert = rec_alert,
+    .pain = rec_pain,
+};
+
+static const KnPublisherOps rec_ops_identify = {
+    .name = "test-actuator",
+    .identify = rec_identify,
+};
+
+typedef struct {
+    KnCore *core;
+    Recorder rec;
+} Fixture;
+
+static void setup(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    KnCoreOptions opts;
+    KnDriverOptions dopts;
+
+    kn_core_options_init(&opts);
+    opts.publish_hz = 5;
+    f->core = kn_core_new(&opts, &error);
+    g_assert_no_error(error);
+    f->rec.alerts = g_array_new(FALSE, FALSE, sizeof(KnAlertEvent));
+    f->rec.core = f->core;
+    f->rec.id = kn_core_add_publisher(f->core, &rec_ops, &f->rec, NULL);
+    kn_driver_options_init(&dopts);
+    g_assert_true(kn_core_set_source(f->core, &manual_driver, &dopts, &error));
+    g_assert_no_error(error);
+    next_t = 0;
+}
+
+static void teardown(Fixture *f, gconstpointer data)
+{
+    kn_core_free(f->core);
+    g_array_unref(f->rec.alerts);
+    g_assert_null(manual_dev);
+}
+
+static void test_status(Fixture *f, gconstpointer data)
+{
+    const KnCoreStatus *st = kn_core_get_status(f->core);
+
+    /* The registration call, then the source start. */
+    g_assert_cmpuint(f->rec.status_calls, >=, 2);
+    g_assert_cmpuint(f->rec.changed, ==, KN_CHANGED_ALL);
+    g_assert_cmpint(st->state, ==, KN_STATE_STREAMING);
+    g_assert_cmpstr(st->source, ==, "manual");
+    g_assert_cmpint(st->battery_pct, ==, 80);
+    g_assert_true(st->sensors[KN_SENSOR_THIGH].present);
+    g_assert_cmpfloat(st->sensors[KN_SENSOR_FLEX].rate_hz, ==, 100);
+
+    feed(10);
+    g_assert_cmpuint(st->frames, ==, 10);
+    kn_core_clear_source(f->core);
+    g_assert_cmpint(st->state, ==, KN_STATE_IDLE);
+    g_assert_cmpint(f->rec.last_state, ==, KN_STATE_IDLE);
+}
+
+static void test_live_throttle(Fixture *f, gconstpointer data)
+{
+    gint64 start = g_get_monotonic_time();
+
+    /* 100 batches 10 ms apart = 1 s at publish_hz 5: 5 or 6 publications
+     * (the first batch publishes at once). */
+    while (g_get_monotonic_time() - start < G_USEC_PER_SEC) {
+        feed(1);
+        g_usleep(10000);
+    }
+    g_assert_cmpuint(f->rec.live_calls, >=, 4);
+    g_assert_cmpuint(f->rec.live_calls, <=, 6);
+}
+
+static void test_rejected_values(Fixture *f, gconstpointer data)
+{
+    const KnCoreStatus *st = kn_core_get_status(f->core);
+    struct kn_frame frames[3];
+
+    for (int i = 0; i < 3; i++)
+        standing_frame(&frames[i]);
+    frames[1].thigh_accel[0] = 1e6;           /* broken thigh accelerometer */
+    kn_device_emit_frames(manual_dev, frames, 3);
+    /* The rest of the frame still counts. */
+    g_assert_cmpuint(st->frames, ==, 3);
+    g_assert_cmpuint(st->frames_rejected, ==, 1);
+    g_assert_cmpint(st->state, ==, KN_STATE_DEGRADED);
+    g_assert_nonnull(strstr(st->sensors[KN_SENSOR_THIGH].last_error, "thigh_accel"));
+    g_assert_cmpstr(st->sensors[KN_SENSOR_SHANK].last_error, ==, "");
+
+    /* Time going backwards: the whole frame is refused. */
+    standing_frame(&frames[0]);
+    frames[0].t_s = 0;
+    kn_device_emit_frames(manual_dev, frames, 1);
+    g_assert_cmpuint(st->frames, ==, 3);
+    g_assert_cmpuint(st->frames_rejected, ==, 2);
+}
+
+static void test_pain(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    guint64 seq = 99;
+    const KnAlertEvent *ev;
+    gint64 before = g_get_real_time();
+
+    g_assert_true(kn_core_report_pain(f->core, 3, KN_PAIN_FRONT, KN_PAIN_DURING, "", &seq, &error));
+    g_assert_cmpuint(seq, ==, 0);
+    g_assert_cmpuint(f->rec.pain_calls, ==, 1);
+    g_assert_cmpuint(f->rec.alerts->len, ==, 0);
+
+    g_assert_true(kn_core_report_pain(f->core, 8, KN_PAIN_INSIDE, KN_PAIN_AFTER, "sharp", &seq,
+                                      &error));
+    g_assert_cmpuint(seq, ==, 1);
+    g_assert_cmpuint(f->rec.pain_calls, ==, 2);
+    g_assert_cmpuint(f->rec.alerts->len, ==, 1);
+    ev = &g_array_index(f->rec.alerts, KnAlertEvent, 0);
+    g_assert_cmpuint(ev->seq, ==, 1);
+    g_assert_cmpint(ev->alert.kind, ==, KN_ALERT_PAIN);
+    g_assert_cmpint(ev->alert.severity, ==, KN_SEVERITY_CRITICAL);
+    g_assert_cmpfloat(ev->alert.value, ==, 8);
+    g_assert_cmpfloat(ev->alert.threshold, ==, 7);
+    g_assert_cmpint(ev->wall_us, >=, before);
+    g_assert_cmpuint(kn_core_get_status(f->core)->alerts_raised, ==, 1);
+
+    /* Bad arguments: a named error and nothing reported. */
+    g_assert_false(kn_core_report_pain(f->core, 11, KN_PAIN_FRONT, KN_PAIN_DURING, "", &seq, &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
+    g_clear_error(&error);
+    g_assert_false(kn_core_report_pain(f->core, 9, KN_PAIN_FRONT, KN_PAIN_DURING, "\xff\xfe", &seq,
+                                       &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_INVALID_ARGUMENT);
+    g_clear_error(&error);
+    g_assert_false(kn_core_report_pain(f->core, 9, (KnPainLocation) 42, KN_PAIN_DURING, "", &seq,
+                                       &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_INVALID_ARGUMENT);
+    g_assert_cmpuint(f->rec.pain_calls, ==, 2);
+    g_assert_cmpuint(f->rec.alerts->len, ==, 1);
+}
+
+static void test_thresholds(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    const struct kn_params *p = kn_core_get_params(f->core);
+    struct kn_params before = *p;
+    const KnThresholdUpdate good[] = {
+        { "hyperextension.angle_deg", 6 },
+        { "locking.strides", 5 },
+    };
+    const KnThresholdUpdate unknown[] = {
+        { "hyperextension.angle_deg", 7 },
+        { "hyperextension.angel_deg", 7 },
+    };
+    const KnThresholdUpdate range[] = {
+        { "locking.strides", 4 },
+        { "hyperextension.angle_deg", 31 },
+    };
+    const KnThresholdUpdate whole[] = { { "locking.strides", 4.5 } };
+    const KnThresholdUpdate order[] = { { "hyperextension.critical_angle_deg", 4 } };
+
+    f->rec.changed = 0;
+    g_assert_true(kn_core_set_thresholds(f->core, good, G_N_ELEMENTS(good), &error));
+    g_assert_no_error(error);
+    g_assert_cmpfloat(kn_params_get(p, KN_PARAM_HYPEREXT_DEG), ==, 6);
+    g_assert_cmpfloat(kn_params_get(p, KN_PARAM_LOCKING_STRIDES), ==, 5);
+    g_assert_true(f->rec.changed & KN_CHANGED_PARAMS);
+    before = *p;
+
+    g_assert_false(kn_core_set_thresholds(f->core, unknown, G_N_ELEMENTS(unknown), &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_UNKNOWN_KEY);
+    g_assert_nonnull(strstr(error->message, "hyperextension.angel_deg"));
+    g_clear_error(&error);
+    g_assert_false(kn_core_set_thresholds(f->core, range, G_N_ELEMENTS(range), &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
+    g_assert_nonnull(strstr(error->message, "hyperextension.angle_deg"));
+    g_clear_error(&error);
+    g_assert_false(kn_core_set_thresholds(f->core, whole, 1, &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
+    g_clear_error(&error);
+    g_assert_false(kn_core_set_thresholds(f->core, order, 1, &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
+    g_assert_nonnull(strstr(error->message, "hyperextension.critical_angle_deg"));
+    g_clear_error(&error);
+    /* Nothing changed by any failed call. */
+    g_assert_cmpmem(p, sizeof(*p), &before, sizeof(before));
+
+    g_assert_true(kn_core_set_param(f->core, KN_PARAM_HIGH_IMPACT_G, 15, &error));
+    g_assert_cmpfloat(kn_params_get(p, KN_PARAM_HIGH_IMPACT_G), ==, 15);
+    g_assert_false(kn_core_set_param(f->core, KN_PARAM_COUNT, 15, &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_UNKNOWN_KEY);
+}
+
+static void test_session(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    const KnCoreStatus *st = kn_core_get_status(f->core);
+    struct kn_summary sum;
+    guint64 id = 0;
+
+    g_assert_false(kn_core_stop_session(f->core, &sum, &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_NO_SESSION);
+    g_clear_error(&error);
+
+    g_assert_true(kn_core_start_session(f->core, &id, &error));
+    g_assert_cmpuint(id, ==, 1);
+    g_assert_true(st->session_active);
+    g_assert_false(kn_core_start_session(f->core, &id, &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_SESSION_ACTIVE);
+    g_clear_error(&error);
+    g_assert_cmpuint(st->session_id, ==, 1);
+
+    feed(101);
+    g_assert_true(kn_core_report_pain(f->core, 9, KN_PAIN_BACK, KN_PAIN_DURING, "", NULL, &error));
+    g_assert_true(kn_core_stop_session(f->core, &sum, &error));
+    g_assert_false(st->session_active);
+    g_assert_cmpuint(sum.frames, ==, 101);
+    g_assert_cmpfloat_with_epsilon(sum.duration_s, 1.0, 1e-9);
+    g_assert_cmpuint(sum.alerts[KN_ALERT_PAIN], ==, 1);
+    g_assert_cmpuint(g_array_index(f->rec.alerts, KnAlertEvent, 0).session_id, ==, 1);
+
+    g_assert_true(kn_core_start_session(f->core, &id, &error));
+    g_assert_cmpuint(id, ==, 2);
+}
+
+static gboolean quit_loop(gpointer loop)
+{
+    g_main_loop_quit(loop);
+    return G_SOURCE_REMOVE;
+}
+
+static void test_pairing_window(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    const KnCoreStatus *st = kn_core_get_status(f->core);
+    gint64 now = kn_core_get_wall_clock(f->core);
+
+    g_assert_false(kn_core_open_pairing_window(f->core, 0, &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
+    g_clear_error(&error);
+    g_assert_false(kn_core_open_pairing_window(f->core, 601, &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
+    g_clear_error(&error);
+    g_assert_false(st->pairing_window_open);
+
+    f->rec.changed = 0;
+    g_assert_true(kn_core_open_pairing_window(f->core, 1, &error));
+    g_assert_true(st->pairing_window_open);
+    g_assert_true(f->rec.changed & KN_CHANGED_PAIRING);
+    g_assert_cmpint(st->pairing_window_end_wall_us - now, >=, G_USEC_PER_SEC);
+    g_assert_cmpint(st->pairing_window_end_wall_us - now, <, 2 * G_USEC_PER_SEC);
+    g_timeout_add(2500, quit_loop, loop);
+    g_main_loop_run(loop);
+    g_assert_false(st->pairing_window_open);
+    g_assert_cmpint(st->pairing_window_end_wall_us, ==, 0);
+}
+
+static void test_clock_identify_coaching(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    const KnCoreStatus *st = kn_core_get_status(f->core);
+    gint64 t = G_GINT64_CONSTANT(1893456000) * G_USEC_PER_SEC;   /* 2030-01-01 */
+    Recorder actuator = { 0 };
+    guint id;
+
+    g_assert_false(kn_core_set_wall_clock(f->core, 0, &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
+    g_clear_error(&error);
+    g_assert_false(st->wall_clock_set);
+    g_assert_true(kn_core_set_wall_clock(f->core, t, &error));
+    g_assert_true(st->wall_clock_set);
+    g_assert_cmpint(llabs(kn_core_get_wall_clock(f->core) - t), <, G_USEC_PER_SEC);
+
+    g_assert_false(kn_core_identify(f->core, 500, &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_NOT_SUPPORTED);
+    g_clear_error(&error);
+    id = kn_core_add_publisher(f->core, &rec_ops_identify, &actuator, NULL);
+    g_assert_false(kn_core_identify(f->core, 0, &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
+    g_clear_error(&error);
+    g_assert_cmpuint(actuator.identify_ms, ==, 0);
+    g_assert_true(kn_core_identify(f->core, 500, &error));
+    g_assert_cmpuint(actuator.identify_ms, ==, 500);
+    kn_core_remove_publisher(f->core, id);
+
+    g_assert_false(kn_core_start_coaching(f->core, 300, &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
+    g_clear_error(&error);
+    g_assert_cmpfloat(st->coaching_target_spm, ==, 0);
+    g_assert_true(kn_core_start_coaching(f->core, 170, &error));
+    g_assert_cmpfloat(st->coaching_target_spm, ==, 170);
+    kn_core_stop_coaching(f->core);
+    g_assert_cmpfloat(st->coaching_target_spm, ==, 0);
+}
+
+static void test_remove_in_callback(Fixture *f, gconstpointer data)
+{
+    guint calls;
+
+    f->rec.remove_on_status = TRUE;
+    calls = f->rec.status_calls;
+    kn_core_stop_coaching(f->core);                 /* no change, no call */
+    g_assert_cmpuint(f->rec.status_calls, ==, calls);
+    g_assert_true(kn_core_start_coaching(f->core, 170, NULL));
+    g_assert_cmpuint(f->rec.status_calls, ==, calls + 1);
+    g_assert_true(kn_core_start_coaching(f->core, 180, NULL));
+    g_assert_cmpuint(f->rec.status_calls, ==, calls + 1);
+}
+
+static void calibrate_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+    GError **error = user_data;
+    struct kn_calibration cal;
+
+    g_assert_false(kn_core_calibrate_finish(NULL, res, &cal, error));
+}
+
+static void test_calibrate_errors(Fixture *f, gconstpointer data)
+{
+    GError *error = NULL;
+
+    /* No frame yet. */
+    kn_core_calibrate_async(f->core, NULL, calibrate_done, &error);
+    while (!error)
+        g_main_context_iteration(NULL, TRUE);
+    g_assert_error(error, KN_ERROR, KN_ERROR_NO_DATA);
+    g_clear_error(&error);
+
+    /* The source goes away while waiting. */
+    feed(10);
+    kn_core_calibrate_async(f->core, NULL, calibrate_done, &error);
+    g_assert_cmpint(kn_core_get_status(f->core)->state, ==, KN_STATE_CALIBRATING);
+    kn_core_clear_source(f->core);
+    while (!error)
+        g_main_context_iteration(NULL, TRUE);
+    g_assert_error(error, KN_ERROR, KN_ERROR_NO_DATA);
+    g_clear_error(&error);
+    g_assert_cmpint(kn_core_get_status(f->core)->state, ==, KN_STATE_IDLE);
+}
+
+typedef struct {
+    gboolean done;
+    gboolean ok;
+    struct kn_calibration cal;
+    GError *error;
+} CalResult;
+
+static void calibrate_result(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+    CalResult *r = user_data;
+
+    r->ok = kn_core_calibrate_finish(NULL, res, &r->cal, &r->error);
+    r->done = TRUE;
+}
+
+/* Feeds 10 ms frames (knee at knee_deg, wobbling by wobble_deg) until the
+ * calibration answers. */
+static void run_calibration(Fixture *f, double knee_deg, double wobble_deg, CalResult *r)
+{
+    kn_core_calibrate_async(f->core, NULL, calibrate_result, r);
+    for (int i = 0; !r->done && i < 1000; i++) {
+        struct kn_frame fr;
+
+        standing_frame(&fr);
+        fr.present = KN_HAS_FLEX;
+        fr.knee_deg = knee_deg + wobble_deg * sin(fr.t_s * 2 * G_PI * 1.5);
+        kn_device_emit_frames(manual_dev, &fr, 1);
+        g_main_context_iteration(NULL, FALSE);
+    }
+    while (!r->done)
+        g_main_context_iteration(NULL, TRUE);
+}
+
+static void test_calibrate(Fixture *f, gconstpointer data)
+{
+    CalResult r = { 0 };
+
+    /* Two seconds of quiet standing on a flex sensor alone, 2.5 degrees
+     * off zero (within what the analysis leaves alone by itself). */
+    manual_dev->status.sensors[KN_SENSOR_THIGH].present = FALSE;
+    manual_dev->status.sensors[KN_SENSOR_SHANK].present = FALSE;
+    kn_device_emit_status_changed(manual_dev);
+    for (int i = 0; i < 200; i++) {
+        struct kn_frame fr;
+
+        standing_frame(&fr);
+        fr.present = KN_HAS_FLEX;
+        fr.knee_deg = 2.5;
+        kn_device_emit_frames(manual_dev, &fr, 1);
+    }
+    run_calibration(f, 2.5, 0, &r);
+    g_assert_no_error(r.error);
+    g_assert_true(r.ok);
+    g_assert_cmpfloat_with_epsilon(r.cal.residual_deg, 2.5, 0.2);
+    g_assert_cmpfloat_with_epsilon(kn_core_get_live(f->core)->knee_deg, 0.0, 0.5);
+    g_assert_cmpint(kn_core_get_status(f->core)->state, ==, KN_STATE_STREAMING);
+
+    /* The leg swings during the window: NotStill, nothing changed. */
+    memset(&r, 0, sizeof(r));
+    run_calibration(f, 20.0, 15.0, &r);
+    g_assert_false(r.ok);
+    g_assert_error(r.error, KN_ERROR, KN_ERROR_NOT_STILL);
+    g_clear_error(&r.error);
+}
+
+/* A flex-sensor knee snapping 10 degrees past straight at 400 deg/s, fed
+ * in batches of 5 frames: one alert, numbered, stamped with the sample's
+ * monotonic time (from the source's time origin) and the batch's arrival,
+ * raised on the sample where the knee crossed the threshold. */
+static void test_alert_from_analysis(Fixture *f, gconstpointer data)
+{
+    const KnCoreStatus *st = kn_core_get_status(f->core);
+    struct kn_frame batch[5];
+    const KnAlertEvent *ev;
+    gint64 before = g_get_monotonic_time();
+    int n = 0;
+
+    manual_dev->status.sensors[KN_SENSOR_THIGH].present = FALSE;
+    manual_dev->status.sensors[KN_SENSOR_SHANK].present = FALSE;
+    kn_device_emit_status_changed(manual_dev);
+    for (int i = 0; i < 400; i++) {
+        double t = next_t;
+        double knee = 10;
+
+        if (t >= 2.0 && t < 2.05)
+            knee = 10 - 400 * (t - 2.0);
+        else if (t >= 2.05 && t < 2.4)
+            knee = -10;
+        standing_frame(&batch[n]);
+        batch[n].present = KN_HAS_FLEX;
+        batch[n].knee_deg = knee;
+        if (++n == 5) {
+            kn_device_emit_frames(manual_dev, batch, 5);
+            n = 0;
+        }
+    }
+    g_assert_cmpuint(f->rec.alerts->len, ==, 1);
+    ev = &g_array_index(f->rec.alerts, KnAlertEvent, 0);
+    g_assert_cmpint(ev->alert.kind, ==, KN_ALERT_HYPEREXTENSION);
+    g_assert_cmpuint(ev->seq, ==, 1);
+    g_assert_cmpuint(st->alerts_raised, ==, 1);
+    g_assert_cmpfloat(ev->alert.t_s, >, 2.0);
+    g_assert_cmpfloat(ev->alert.t_s, <, 2.05);
+    /* The manual source says t = 0 was sampled at monotonic 1 s. */
+    g_assert_cmpint(ev->sample_monotonic_us, ==,
+                    1000000 + (gint64) llround(ev->alert.t_s * 1e6));
+    g_assert_cmpint(ev->batch_monotonic_us, >=, before);
+    g_assert_cmpint(ev->batch_monotonic_us, <=, g_get_monotonic_time());
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
+    ADD("/core/status", test_status);
+    ADD("/core/live-throttle", test_live_throttle);
+    ADD("/core/rejected-values", test_rejected_values);
+    ADD("/core/pain", test_pain);
+    ADD("/core/thresholds", test_thresholds);
+    ADD("/core/session", test_session);
+    ADD("/core/pairing-window", test_pairing_window);
+    ADD("/core/clock-identify-coaching", test_clock_identify_coaching);
+    ADD("/core/remove-in-callback", test_remove_in_callback);
+    ADD("/core/calibrate-errors", test_calibrate_errors);
+    ADD("/core/calibrate", test_calibrate);
+    ADD("/core/alert-from-analysis", test_alert_from_analysis);
+#undef ADD
+    return g_test_run();
+}
