@@ -420,7 +420,7 @@ void kn_ble_reevaluate(KnBle *ble)
 static void device_update(KnBle *ble, const char *path, GVariant *props, gboolean create)
 {
     KnBleDevice *d = g_hash_table_lookup(ble->devices, path);
-    gboolean was_bonded;
+    gboolean was_bonded, known = d != NULL;
     GVariantIter it;
     const char *key;
     GVariant *v;
@@ -443,8 +443,9 @@ static void device_update(KnBle *ble, const char *path, GVariant *props, gboolea
             d->has_bonded = TRUE;
         }
     }
-    if (!was_bonded && (d->has_bonded ? d->bonded : d->paired) && ble->status.pairing_window_open &&
-        ble->hooks->bonded) {
+    /* A bond made now, not a bonded device bluetoothd tells us about. */
+    if (known && !was_bonded && (d->has_bonded ? d->bonded : d->paired) &&
+        ble->status.pairing_window_open && ble->hooks->bonded) {
         g_info("BLE: %s bonded", path);
         ble->hooks->bonded(ble->hooks_data, path);
     }

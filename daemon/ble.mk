@@ -33,7 +33,25 @@ daemon_libkneeble_a_SOURCES = \
 	daemon/rsc-estimate.h daemon/rsc-estimate.c \
 	daemon/ble-adv-plan.h daemon/ble-adv-plan.c \
 	daemon/ble.h daemon/ble-private.h daemon/ble.c \
-	daemon/ble-gatt.c daemon/ble-adv.c daemon/ble-agent.c
-nodist_daemon_libkneeble_a_SOURCES = dbus/bluez-iface.h dbus/bluez-iface.c
+	daemon/ble-gatt.c daemon/ble-adv.c daemon/ble-agent.c \
+	daemon/ble-config.h daemon/ble-config.c \
+	daemon/ble-publisher.h daemon/ble-publisher.c
+nodist_daemon_libkneeble_a_SOURCES = dbus/bluez-iface.h dbus/bluez-iface.c dbus/kneed-ble-dbus.h
 
 EXTRA_DIST += docs/gatt.md
+
+# kneed's own D-Bus interface for the state of the peripheral.
+ble_dbus_generated = dbus/kneed-ble-dbus.c dbus/kneed-ble-dbus.h
+dbus/kneed-ble-dbus.h: dbus/kneed-ble-dbus.c
+dbus/kneed-ble-dbus.c: $(srcdir)/dbus/org.kneed.Kneed1.Bluetooth.xml
+	$(AM_V_GEN)$(MKDIR_P) dbus && \
+	$(GDBUS_CODEGEN) --interface-prefix org.kneed.Kneed1. --c-namespace KnDBus \
+		--c-generate-autocleanup=all --pragma-once \
+		--generate-c-code dbus/kneed-ble-dbus $(srcdir)/dbus/org.kneed.Kneed1.Bluetooth.xml
+BUILT_SOURCES += $(ble_dbus_generated)
+CLEANFILES += $(ble_dbus_generated)
+dist_dbus_interfaces_DATA += dbus/org.kneed.Kneed1.Bluetooth.xml
+
+noinst_LIBRARIES += dbus/libkneedbusble.a
+nodist_dbus_libkneedbusble_a_SOURCES = $(ble_dbus_generated)
+dbus_libkneedbusble_a_CFLAGS = $(GLIB_CFLAGS) -Wno-unused-parameter

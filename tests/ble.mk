@@ -27,7 +27,8 @@ ble_py_tests = \
 	tests/test-ble-gatt.py \
 	tests/test-ble-lifecycle.py \
 	tests/test-ble-advertisement.py \
-	tests/test-ble-pairing.py
+	tests/test-ble-pairing.py \
+	tests/test-ble-kneed.py
 TESTS += $(ble_py_tests)
 EXTRA_DIST += $(ble_py_tests) \
 	tests/bluez_mock.py \

@@ -245,3 +245,92 @@ class BleTestCase(unittest.TestCase):
     def wait_values(self, uuid, n, device=None, timeout=5):
         return wait_until(lambda: len(self.values(uuid, device)) >= n and self.values(uuid, device),
                           timeout, f'{n} values of {uuid}')
+
+
+KNEED = os.path.join(BUILDDIR, 'daemon', 'kneed')
+KNEED_NAME = 'org.kneed.Kneed1'
+KNEED_PATH = '/org/kneed/Kneed1'
+KNEED_IFACE = 'org.kneed.Kneed1.Daemon'
+BT_PATH = '/org/kneed/Kneed1/bluetooth'
+BT_IFACE = 'org.kneed.Kneed1.Bluetooth'
+INFO_KEYS = {
+    'State': 'state', 'Adapter': 'adapter', 'Address': 'address', 'LocalName': 'local_name',
+    'ApplicationRegistered': 'app_registered', 'AdvertisementRegistered': 'adv_registered',
+    'AgentRegistered': 'agent_registered', 'Pairable': 'pairable',
+    'Subscriptions': 'subscriptions', 'AlertsQueued': 'alerts_queued',
+    'AlertsDropped': 'alerts_dropped', 'Registrations': 'registrations',
+    'LastError': 'last_error',
+}
+
+RUN_CONFIG = '''[daemon]
+source = simulated
+batch_ms = 50
+publish_hz = 4
+[simulated]
+seed = 7
+blocks = stand:3;run:120
+{events}
+[bluetooth]
+name = Test Sleeve
+serial = SN-42
+manufacturer = Example Orthotics
+hardware_revision = B2
+firmware_revision = 0.9
+{bluetooth}
+'''
+
+
+class KneedTestCase(BleTestCase):
+    '''The real kneed (simulated sleeve, real time) with the mock bluetoothd.'''
+
+    start_harness_at_setup = False
+    start_kneed_at_setup = True
+    sim_events = ''
+    bluetooth = ''
+    extra_config = ''
+
+    def setUp(self):
+        if not os.access(KNEED, os.X_OK):
+            skip(f'{KNEED} is not built')
+        super().setUp()
+        if self.start_kneed_at_setup:
+            self.start_kneed()
+
+    def config_text(self):
+        return RUN_CONFIG.format(events=f'events = {self.sim_events}' if self.sim_events else '',
+                                 bluetooth=self.bluetooth) + self.extra_config
+
+    def start_kneed(self, config=None, wait=True):
+        path = os.path.join(self.tmp, 'kneed.conf')
+        with open(path, 'w') as f:
+            f.write(config if config is not None else self.config_text())
+        self.kneed_log = os.path.join(self.tmp, 'kneed.log')
+        log = open(self.kneed_log, 'a')
+        env = dict(self.env, G_DEBUG='fatal-criticals')
+        self.dut = subprocess.Popen([KNEED, '--session', '--config', path, '-v'], env=env,
+                                    stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        if wait:
+            wait_until(lambda: self.dut.poll() is not None or
+                       self.bus.name_has_owner(KNEED_NAME), 10, 'kneed')
+            self.assertIsNone(self.dut.poll(), 'kneed exited:\n' + self.kneed_output())
+            self.dut_name = self.bus.get_name_owner(KNEED_NAME)
+            self.kneed = dbus.Interface(self.bus.get_object(KNEED_NAME, KNEED_PATH), KNEED_IFACE)
+        return self.dut
+
+    def kneed_output(self):
+        with open(self.kneed_log, errors='replace') as f:
+            return f.read()
+
+    def prop(self, name, iface=KNEED_IFACE, path=KNEED_PATH):
+        return self.bus.get_object(KNEED_NAME, path).Get(iface, name, dbus_interface=PROPS_IFACE)
+
+    def info(self):
+        '''The Bluetooth state kneed publishes; {} while it is not exported
+        (during a restart of the peripheral).'''
+        try:
+            props = self.bus.get_object(KNEED_NAME, BT_PATH).GetAll(BT_IFACE,
+                                                                   dbus_interface=PROPS_IFACE)
+        except dbus.exceptions.DBusException:
+            return {'state': None}
+        return {INFO_KEYS[str(k)]: v for k, v in props.items()}
