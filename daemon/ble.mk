@@ -55,3 +55,8 @@ dist_dbus_interfaces_DATA += dbus/org.kneed.Kneed1.Bluetooth.xml
 noinst_LIBRARIES += dbus/libkneedbusble.a
 nodist_dbus_libkneedbusble_a_SOURCES = $(ble_dbus_generated)
 dbus_libkneedbusble_a_CFLAGS = $(GLIB_CFLAGS) -Wno-unused-parameter
+
+# `make bench`: alert latency over the BLE peripheral (needs kneed).
+bench_scripts += bench/bench-ble.py
+bench_script_deps = daemon/kneed
+EXTRA_DIST += bench/bench-ble.py
