@@ -188,6 +188,7 @@ static void test_live_form_follows_mtu(void)
 static void test_alert_matches_doc_example(void)
 {
     struct kn_gatt_alert a = {
+        .wall_clock = true,
         .seq = 7,
         .kind = KN_ALERT_HYPEREXTENSION,
         .severity = KN_SEVERITY_CRITICAL,
@@ -197,9 +198,9 @@ static void test_alert_matches_doc_example(void)
     };
     uint8_t buf[32];
 
-    kn_gatt_split_time(83.25, &a.time_s, &a.time_ms);
+    kn_gatt_split_time(1700000000.25, &a.time_s, &a.time_ms);
     assert_bytes(buf, kn_gatt_alert_pack(&a, buf, sizeof(buf)),
-                 "01 00 07 00 00 02 01 53 00 00 00 fa 00 7c 00 64 00");
+                 "01 01 07 00 00 02 01 00 f1 53 65 fa 00 7c 00 64 00");
 }
 
 static void test_alert_flags_and_roundtrip(void)
