@@ -102,17 +102,33 @@ static void set_done(GObject *source, GAsyncResult *res, gpointer user_data)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) ret = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+    KnBle *ble = user_data;
 
-    if (!ret && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_warning("BLE: cannot set %s: %s", (const char *) user_data, error->message);
+    /* Cancelled: bluetoothd or the adapter went, or kneed stops (ble may
+     * be gone). */
+    if (ret || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+    g_warning("BLE: cannot set the adapter's Pairable: %s", error->message);
+    ble->pairable_sent = FALSE;
+    kn_ble_retry_settings(ble);
 }
 
-static void set_adapter_property(KnBle *ble, const char *adapter, const char *name, GVariant *value)
+static void set_adapter_property(KnBle *ble, const char *adapter, const char *name, GVariant *value,
+                                 GAsyncReadyCallback cb)
 {
     g_dbus_connection_call(ble->conn, ble->bluez_owner, adapter, IFACE_PROPERTIES, "Set",
                            g_variant_new("(ssv)", IFACE_ADAPTER, name, value), NULL,
-                           G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, ble->pairable_cancel, set_done,
-                           (gpointer) g_intern_string(name));
+                           G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, ble->pairable_cancel, cb, ble);
+}
+
+static void timeout_set_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) ret = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+
+    /* bluetoothd's own end of the window is a safety net only. */
+    if (!ret && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_info("BLE: cannot set PairableTimeout: %s", error->message);
 }
 
 void kn_ble_agent_apply_pairable(KnBle *ble)
@@ -131,9 +147,10 @@ void kn_ble_agent_apply_pairable(KnBle *ble)
     if (want)
         /* bluetoothd closes the window by itself even if kneed dies. */
         set_adapter_property(ble, a->path, "PairableTimeout",
-                             g_variant_new_uint32(MAX(ble->status.pairing_window_remaining_s, 1)));
+                             g_variant_new_uint32(MAX(ble->status.pairing_window_remaining_s, 1)),
+                             timeout_set_done);
     g_info("BLE: %s pairing on %s", want ? "allowing" : "refusing", a->path);
-    set_adapter_property(ble, a->path, "Pairable", g_variant_new_boolean(want));
+    set_adapter_property(ble, a->path, "Pairable", g_variant_new_boolean(want), set_done);
     ble->pairable_sent = TRUE;
     ble->pairable_wanted_sent = want;
 }

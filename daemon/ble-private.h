@@ -156,6 +156,7 @@ struct _KnBle {
     GCancellable *pairable_cancel;
     gboolean pairable_wanted_sent;    /* value of the last Pairable Set sent */
     gboolean pairable_sent;           /* a Set is outstanding or done for it */
+    guint settings_retry_id;          /* Powered / Pairable after a refused Set */
 
     guint notify_idle_id;         /* coalesces state_changed */
 };
@@ -197,3 +198,7 @@ gboolean kn_ble_agent_export(KnBle *ble, GError **error);
 void kn_ble_agent_unexport(KnBle *ble);
 /* Makes the adapter's Pairable follow the pairing window. */
 void kn_ble_agent_apply_pairable(KnBle *ble);
+
+/* ble.c: bluetoothd refused an adapter setting (Busy while it powers
+ * up): ask again in a second. */
+void kn_ble_retry_settings(KnBle *ble);

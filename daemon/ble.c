@@ -312,9 +312,34 @@ static void power_done(GObject *source, GAsyncResult *res, gpointer user_data)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) ret = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+    KnBle *ble = user_data;
 
-    if (!ret && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_warning("BLE: cannot power the adapter on: %s", error->message);
+    if (ret || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+    g_warning("BLE: cannot power the adapter on: %s", error->message);
+    g_clear_object(&ble->power_cancel);
+    kn_ble_retry_settings(ble);
+}
+
+static gboolean settings_retry_cb(gpointer user_data)
+{
+    KnBle *ble = user_data;
+
+    ble->settings_retry_id = 0;
+    kn_ble_reevaluate(ble);
+    return G_SOURCE_REMOVE;
+}
+
+void kn_ble_retry_settings(KnBle *ble)
+{
+    GSource *src;
+
+    if (ble->settings_retry_id)
+        return;
+    src = g_timeout_source_new_seconds(1);
+    g_source_set_callback(src, settings_retry_cb, ble, NULL);
+    ble->settings_retry_id = g_source_attach(src, ble->context);
+    g_source_unref(src);
 }
 
 /* Picks the adapter: the configured one, else the one in use while it
@@ -351,6 +376,13 @@ static const char *choose_adapter(KnBle *ble)
 
 static void drop_adapter_registrations(KnBle *ble)
 {
+    if (ble->settings_retry_id) {
+        GSource *src = g_main_context_find_source_by_id(ble->context, ble->settings_retry_id);
+
+        if (src)
+            g_source_destroy(src);
+        ble->settings_retry_id = 0;
+    }
     reg_clear(&ble->reg_app);
     reg_clear(&ble->reg_adv);
     if (ble->power_cancel)
@@ -398,7 +430,7 @@ void kn_ble_reevaluate(KnBle *ble)
                                g_variant_new("(ssv)", IFACE_ADAPTER, "Powered",
                                              g_variant_new_boolean(TRUE)),
                                NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS,
-                               ble->power_cancel, power_done, NULL);
+                               ble->power_cancel, power_done, ble);
     }
     kn_ble_agent_apply_pairable(ble);
 

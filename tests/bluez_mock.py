@@ -835,6 +835,27 @@ def AddPhone(self, adapter, address, bonded, security):
 
 # ---- adapters ----
 
+refused_sets = {}   # (adapter path, property) -> number of Set calls still to refuse
+
+
+@dbus.service.method(PROPS_IFACE, in_signature='ssv', out_signature='')
+def AdapterSet(self, interface_name, property_name, value):
+    '''Properties.Set of an adapter: bluetoothd answers Busy while a change
+    of the controller's settings is pending (it does while powering up).'''
+    key = (self.path, str(property_name))
+    if refused_sets.get(key):
+        refused_sets[key] -= 1
+        event('set-refused', f'{self.path} {property_name}')
+        raise bluez_error('Busy', '')
+    mockobject.DBusMockObject.Set(self, interface_name, property_name, value)
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='ssu', out_signature='')
+def RefuseSet(self, adapter, prop, times):
+    refused_sets[('/org/bluez/' + adapter, str(prop))] = int(times)
+
+
+
 @dbus.service.method(bluez5.BLUEZ_MOCK_IFACE, in_signature='ss', out_signature='s')
 def AddAdapter(self, device_name, system_name):
     '''The stock adapter plus what bluetoothd registers on it afterwards:
@@ -843,6 +864,7 @@ def AddAdapter(self, device_name, system_name):
     path = bluez5.AddAdapter(self, device_name, system_name)
     adapter = mockobject.objects[path]
     adapter.max_instances = 5
+    add_method(adapter, PROPS_IFACE, 'Set', AdapterSet)
     adapter.props[GATT_MANAGER_IFACE] = {}
     add_method(adapter, GATT_MANAGER_IFACE, 'RegisterApplication', RegisterApplication)
     add_method(adapter, GATT_MANAGER_IFACE, 'UnregisterApplication', UnregisterApplication)

@@ -6,6 +6,8 @@ Every time: registered again within 2 s, once, with no AlreadyExists.'''
 import time
 import unittest
 
+import dbus
+
 from ble_testlib import BleTestCase, wait_until, pump
 
 REREGISTER_S = 2.0
@@ -124,6 +126,23 @@ class PoweredOff(BleTestCase):
         pump(0.3)
         self.assertFalse(self.adapter_prop('Powered'))
         self.assertTrue(self.info()['app_registered'], 'registered anyway, ready for power-on')
+
+
+class BusyAdapter(BleTestCase):
+    '''bluetoothd answers Busy to a setting while the controller is busy
+    (seen with the real bluetoothd at start-up): kneed asks again.'''
+    start_harness_at_setup = False
+
+    def test_refused_pairable_and_powered_are_set_again(self):
+        self.adapter().Set('org.bluez.Adapter1', 'Powered', False,
+                           dbus_interface='org.freedesktop.DBus.Properties')
+        self.mock.RefuseSet('hci0', 'Pairable', dbus.UInt32(2))
+        self.mock.RefuseSet('hci0', 'Powered', dbus.UInt32(1))
+        self.start_harness()
+        wait_until(lambda: len(self.events('set-refused')) == 3, 5, 'three refusals')
+        wait_until(lambda: self.adapter_prop('Powered') and not self.adapter_prop('Pairable'), 6,
+                   'Powered and not Pairable in the end')
+        self.wait_ready()
 
 
 class RegistrationFailure(BleTestCase):
