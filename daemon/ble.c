@@ -477,7 +477,8 @@ static void device_update(KnBle *ble, const char *path, GVariant *props, gboolea
     }
     /* A bond made now, not a bonded device bluetoothd tells us about. */
     if (known && !was_bonded && (d->has_bonded ? d->bonded : d->paired) &&
-        ble->status.pairing_window_open && ble->hooks->bonded) {
+        ble->status.pairing_window_open && ble->hooks->bonded && ble->adapter &&
+        g_str_has_prefix(path, ble->adapter) && path[strlen(ble->adapter)] == '/') {
         g_info("BLE: %s bonded", path);
         ble->hooks->bonded(ble->hooks_data, path);
     }

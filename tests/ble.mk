@@ -33,4 +33,5 @@ TESTS += $(ble_py_tests)
 EXTRA_DIST += $(ble_py_tests) \
 	tests/bluez_mock.py \
 	tests/gatt_decode.py \
-	tests/ble_testlib.py
+	tests/ble_testlib.py \
+	tests/ble_central.py
