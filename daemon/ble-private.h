@@ -166,9 +166,18 @@ void kn_ble_state_changed(KnBle *ble);
 KnBleAdapter *kn_ble_current_adapter(KnBle *ble);
 KnBleDevice *kn_ble_lookup_device(KnBle *ble, const char *path);
 void kn_ble_reevaluate(KnBle *ble);
+void kn_ble_reg_clear(KnReg *reg);
+/* Forgets the registrations with the adapter in use (it is gone, or
+ * bluetoothd is). */
+void kn_ble_drop_adapter_registrations(KnBle *ble);
 /* Records a failed (or dropped) registration and arms its retry timer:
  * 1, 2, 4 ... 30 s. */
 void kn_ble_reg_failed(KnBle *ble, KnReg *reg, const char *what, const char *message);
+
+/* ble-bluez.c */
+void kn_ble_bluez_watch(KnBle *ble);
+void kn_ble_bluez_forget(KnBle *ble);
+void kn_ble_adapter_free(gpointer data);
 
 /* ble-gatt.c */
 gboolean kn_ble_gatt_export(KnBle *ble, GError **error);

@@ -32,7 +32,7 @@ daemon_libkneeble_a_SOURCES = \
 	daemon/gatt-codec.h daemon/gatt-codec.c \
 	daemon/rsc-estimate.h daemon/rsc-estimate.c \
 	daemon/ble-adv-plan.h daemon/ble-adv-plan.c \
-	daemon/ble.h daemon/ble-private.h daemon/ble.c \
+	daemon/ble.h daemon/ble-private.h daemon/ble.c daemon/ble-bluez.c \
 	daemon/ble-gatt.c daemon/ble-adv.c daemon/ble-agent.c \
 	daemon/ble-config.h daemon/ble-config.c \
 	daemon/ble-publisher.h daemon/ble-publisher.c
