@@ -104,6 +104,11 @@ class BleTestCase(unittest.TestCase):
     mock_adapters = ['hci0']
 
     def setUp(self):
+        # Cleanups run even when setUp fails half-way (tearDown does not).
+        self.dut = None
+        self.mock_proc = None
+        self.bus_proc = None
+        self.addCleanup(self.cleanup)
         self.tmp = tempfile.mkdtemp(prefix='kneed-ble-')
         self.bus_proc = subprocess.Popen(
             ['dbus-daemon', '--session', '--nofork', '--nopidfile', '--print-address=1'],
@@ -113,8 +118,6 @@ class BleTestCase(unittest.TestCase):
                         DBUS_SESSION_BUS_ADDRESS=self.address)
         os.environ['DBUS_SYSTEM_BUS_ADDRESS'] = self.address
         self.bus = dbus.bus.BusConnection(self.address)
-        self.mock_proc = None
-        self.dut = None
         self.mock_generation = 0
         if self.start_mock_at_setup:
             self.start_mock()
@@ -122,16 +125,25 @@ class BleTestCase(unittest.TestCase):
             self.start_harness(*self.harness_args)
 
     def tearDown(self):
-        failed = any(err for _, err in (self._outcome.result.errors + self._outcome.result.failures)
-                     if _ is self) if hasattr(self, '_outcome') else False
         if self.dut:
             self.stop_dut()
+
+    def cleanup(self):
+        result = getattr(getattr(self, '_outcome', None), 'result', None)
+        failed = result is not None and any(
+            test is self for test, _ in result.errors + result.failures)
+        if self.dut and self.dut.poll() is None:
+            self.dut.kill()
+            self.dut.wait()
         if self.mock_proc:
-            self.stop_mock()
-        self.bus.close()
-        self.bus_proc.terminate()
-        self.bus_proc.wait()
-        self.bus_proc.stdout.close()
+            self.mock_proc.terminate()
+            self.mock_proc.wait()
+        if hasattr(self, 'bus'):
+            self.bus.close()
+        if self.bus_proc:
+            self.bus_proc.terminate()
+            self.bus_proc.wait()
+            self.bus_proc.stdout.close()
         if failed:
             for name in sorted(os.listdir(self.tmp)):
                 with open(os.path.join(self.tmp, name), errors='replace') as f:
