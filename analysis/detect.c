@@ -22,10 +22,13 @@
  * transition (speeding up, slowing down) */
 #define STABLE_FRACTION 0.15
 #define DEFAULT_CONTACT_S 0.30
+/* an extreme angle's independent opinion may lag this fraction of the
+ * limit behind, on the straight side */
+#define CHECK_MARGIN 0.5
 #define LOADING_FRACTION 0.6
 
 struct hsample {
-    double t, knee, rate, frontal;
+    double t, knee, rate, frontal, check;
 };
 
 /* One alert kind's episode state. */
@@ -76,6 +79,7 @@ struct kn_detect {
     bool stance_alerted;
     double phi, phi_min, phi_max;
     double usual_any;         /* the latest band's usual extension, NaN until known */
+    bool walking;             /* the latest stride was walking */
     uint32_t unstable_run;    /* strides in a row that looked unstable */
     bool stride_unstable;
     bool stride_abnormal;
@@ -279,12 +283,13 @@ static double hyperextension_limit(const struct kn_detect *d)
 {
     double limit = P(d, KN_PARAM_HYPEREXT_DEG);
     double usual = d->usual_any;
+    double walking = d->walking ? P(d, KN_PARAM_HYPEREXT_WALKING_MARGIN_DEG) : 0.0;
 
     if (d->cur_band >= 0 && d->bands[d->cur_band].n_usual >= 3)
         usual = d->bands[d->cur_band].usual_min_med;
     if (isnan(usual))
-        return P(d, KN_PARAM_HYPEREXT_CRITICAL_DEG);
-    return limit + fmax(0.0, -usual);
+        return P(d, KN_PARAM_HYPEREXT_CRITICAL_DEG) + walking;
+    return limit + fmax(0.0, -usual) + walking;
 }
 
 static void check_hyperextension(struct kn_detect *d, const struct hsample *s, struct out *o)
@@ -305,6 +310,12 @@ static void check_hyperextension(struct kn_detect *d, const struct hsample *s, s
         if (speed < P(d, KN_PARAM_HYPEREXT_SPEED_DPS) ||
             !refractory_over(d, KN_ALERT_HYPEREXTENSION, s->t, KN_PARAM_HYPEREXT_REFRACTORY_S))
             return;     /* slow (a posture, not an injury mechanism) or a repeat */
+        /* A gyro-integrated angle can run away in a twisting step; an
+         * alert needs the independent opinion (the accelerometers,
+         * smoothed and so some degrees behind a fast movement) to agree
+         * that the knee is close to straight or past it. */
+        if (!isnan(s->check) && s->check > CHECK_MARGIN * limit)
+            return;
         d->stride_abnormal = true;
         sev = (depth >= P(d, KN_PARAM_HYPEREXT_CRITICAL_DEG) ||
                speed >= P(d, KN_PARAM_HYPEREXT_CRITICAL_SPEED_DPS))
@@ -403,7 +414,7 @@ size_t kn_detect_sample(struct kn_detect *d, const struct kn_detect_sample *in, 
     double dt = isnan(d->prev_t) ? 0 : in->t - d->prev_t;
 
     *s = (struct hsample) { .t = in->t, .knee = in->knee_deg, .rate = in->rate_dps,
-                            .frontal = in->frontal_rads };
+                            .frontal = in->frontal_rads, .check = in->check_deg };
     d->head = (d->head + 1u) & HIST_MASK;
     if (d->count < HIST_CAP)
         d->count++;
@@ -602,6 +613,7 @@ size_t kn_detect_stride(struct kn_detect *d, const struct kn_stride *s, double n
 
     d->stride_counter++;
     d->since_start++;
+    d->walking = s->activity == KN_ACTIVITY_WALKING;
     stable = !isnan(d->prev_stride_s) &&
              fabs(s->stride_s - d->prev_stride_s) <= STABLE_FRACTION * d->prev_stride_s;
     d->prev_stride_s = s->stride_s;

@@ -10,6 +10,7 @@
 /* Complementary filter: correction time constant and bias integral. */
 #define TAU_S            0.6
 #define BIAS_TAU_S       8.0
+#define OPINION_TAU_S    0.015
 #define QUIET_RADS       1.5
 #define QUIET_G          0.15
 #define DYNAMIC_TRUST    0.3
@@ -65,6 +66,7 @@ struct kn_imu_knee {
     uint32_t axis_n, axis_new;
     double axis_last_t;
     double ot[3], os[3];      /* sensor to knee centre, each sensor's frame */
+    double opinion;           /* smoothed accelerometer angle, NaN when none */
 };
 
 static double dot(const double a[3], const double b[3])
@@ -139,6 +141,7 @@ void kn_imu_knee_reset(struct kn_imu_knee *k)
     k->ring_n = 0;
     k->axis_n = k->axis_new = 0;
     k->axis_last_t = -INFINITY;
+    k->opinion = NAN;
     /* nominal: straight down the thigh, straight up the shank */
     k->ot[0] = 0;
     k->ot[1] = -k->lever_t;
@@ -332,6 +335,7 @@ bool kn_imu_knee_push(struct kn_imu_knee *k, const struct kn_frame *f, double dt
         /* a gap: start again from the accelerometers */
         k->ring_n = 0;
         k->init = false;
+        k->opinion = NAN;
     }
     collect_axis_sample(k, f, dt);
     maybe_refit_axes(k);
@@ -364,6 +368,11 @@ bool kn_imu_knee_push(struct kn_imu_knee *k, const struct kn_frame *f, double dt
             as[i] = (newest->ws[i] - oldest->ws[i]) / span;
         }
         knee_acc = accel_knee(k, &k->pt, &k->ps, c, at, as, &w, &trust);
+        if (w >= 0.5)
+            k->opinion = isnan(k->opinion) ? knee_acc
+                                           : k->opinion + kn_wrap_pi(knee_acc - k->opinion) * dt / (dt + OPINION_TAU_S);
+        else
+            k->opinion = NAN;
         if (!k->init) {
             if (w >= 0.5) {
                 /* start at the accelerometer angle, carried to now by the gyros */
@@ -398,4 +407,9 @@ bool kn_imu_knee_push(struct kn_imu_knee *k, const struct kn_frame *f, double dt
     *ret_knee_rad = k->knee;
     *ret_rate_rads = rate - k->bias;
     return true;
+}
+
+double kn_imu_knee_accel_opinion(const struct kn_imu_knee *k)
+{
+    return k->opinion;
 }

@@ -286,7 +286,8 @@ static void test_cp_request_table(void)
         { "04 00 a0 86 01 00", KN_CP_INVALID_PARAMETER },      /* 100° > 30° */
         { "04 00 88 13 00", KN_CP_INVALID_PARAMETER },         /* short */
         { "04 00 88 13 00 00 00", KN_CP_INVALID_PARAMETER },   /* long */
-        { "04 18 88 13 00 00", KN_CP_INVALID_PARAMETER },      /* id 24 unknown */
+        { "04 18 88 13 00 00", KN_CP_SUCCESS },                /* id 24: 5.000° walking margin */
+        { "04 19 88 13 00 00", KN_CP_INVALID_PARAMETER },      /* id 25 unknown */
         { "04 0b 14 50 00 00", KN_CP_INVALID_PARAMETER },      /* 20.500 strides */
         { "04 0b 20 4e 00 00", KN_CP_SUCCESS },                /* 20 strides */
         { "04 13 d8 dc ff ff", KN_CP_SUCCESS },                /* -9.000° IC flexion */
