@@ -280,14 +280,16 @@ static uint32_t hist_peak_m(const struct kn_gait *g, double t0, double t1)
 
 /* The impact is the first large peak: the stance that follows rings with
  * later peaks that can be as large.  Returns the back index of the
- * earliest local maximum within lookback_s before peak `pk` that reaches
- * 70 % of it, or pk. */
-static uint32_t first_large_peak(const struct kn_gait *g, uint32_t pk, double lookback_s)
+ * earliest local maximum within 0.15 s before peak `pk`, and not before
+ * not_before (the end of the swing: its own peaks are not impacts), that
+ * reaches 70 % of it; or pk. */
+static uint32_t first_large_peak(const struct kn_gait *g, uint32_t pk, double not_before)
 {
     const struct sample *p = hist_at(g, pk);
+    double from = fmax(p->t - 0.15, not_before);
     uint32_t best = pk;
 
-    for (uint32_t b = pk + 1; b + 1 < g->count && hist_at(g, b)->t >= p->t - lookback_s; b++) {
+    for (uint32_t b = pk + 1; b + 1 < g->count && hist_at(g, b)->t >= from; b++) {
         const struct sample *s = hist_at(g, b);
 
         if (s->mi >= 0.7 * p->mi && s->mi >= hist_at(g, b - 1)->mi && s->mi > hist_at(g, b + 1)->mi)
@@ -391,7 +393,7 @@ static void gyro_step(struct kn_gait *g, const struct sample *s, struct out_buf 
                 uint32_t pk = hist_peak_m(g, g->swing_end_t - 0.05, g->swing_end_t + 0.12);
 
                 if (pk != UINT32_MAX) {
-                    pk = first_large_peak(g, pk, 0.15);
+                    pk = first_large_peak(g, pk, g->swing_end_t - 0.05);
                     peak = hist_at(g, pk)->mi;
                     if (peak >= IMPACT_MIN_G)
                         ic = impact_onset(g, pk);
@@ -421,7 +423,7 @@ static void gyro_step(struct kn_gait *g, const struct sample *s, struct out_buf 
                 uint32_t pk = hist_peak_m(g, g->zc_t - 0.05, g->zc_t + 0.12);
 
                 if (pk != UINT32_MAX) {
-                    pk = first_large_peak(g, pk, 0.15);
+                    pk = first_large_peak(g, pk, g->zc_t - 0.05);
                     peak = hist_at(g, pk)->mi;
                     if (peak >= IMPACT_MIN_G)
                         ic = impact_onset(g, pk);
@@ -443,7 +445,7 @@ static void accel_commit_ic(struct kn_gait *g, struct out_buf *o, double t_pk, d
     double ic = t_pk;
 
     if (back != UINT32_MAX) {
-        back = first_large_peak(g, back, 0.15);
+        back = first_large_peak(g, back, -INFINITY);
         ic = impact_onset(g, back);
     }
 
