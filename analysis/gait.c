@@ -150,16 +150,6 @@ enum kn_gait_method kn_gait_method(const struct kn_gait *g)
     return g->method;
 }
 
-static void push_recent(double *v, uint32_t *n, uint32_t cap, double x)
-{
-    if (*n < cap) {
-        v[(*n)++] = x;
-        return;
-    }
-    memmove(v, v + 1, (cap - 1) * sizeof(double));
-    v[cap - 1] = x;
-}
-
 double kn_gait_stride_period(const struct kn_gait *g)
 {
     return g->period;
@@ -321,7 +311,7 @@ static void emit_ic(struct kn_gait *g, struct out_buf *o, double t, double peak)
         if (p < MIN_STRIDE_S)
             return;     /* a double detection: keep the first */
         if (p <= MAX_STRIDE_S) {
-            push_recent(g->periods, &g->n_periods, 8, p);
+            kn_push_recent(g->periods, &g->n_periods, 8, p);
             g->period = kn_median(g->periods, g->n_periods);
         }
     }
@@ -353,7 +343,7 @@ static void gyro_step(struct kn_gait *g, const struct sample *s, struct out_buf 
         }
         if (s->w < 0.3 * g->swing_peak) {
             g->last_activity = s->t;
-            push_recent(g->peaks, &g->n_peaks, 8, g->swing_peak);
+            kn_push_recent(g->peaks, &g->n_peaks, 8, g->swing_peak);
             if (g->n_peaks >= 3)
                 g->swing_thr = fmax(SWING_MIN_RADS, SWING_FRACTION * kn_median(g->peaks, g->n_peaks));
             if (!isnan(g->last_ic) && g->swing_start - g->last_ic < MAX_STRIDE_S) {
@@ -485,7 +475,7 @@ static void accel_step_found(struct kn_gait *g, struct out_buf *o, double t, dou
     }
     g->prev_step_t = t;
     g->prev_label = label;
-    push_recent(g->label_m[label], &g->label_n[label], LABEL_HISTORY, m);
+    kn_push_recent(g->label_m[label], &g->label_n[label], LABEL_HISTORY, m);
 
     if (g->label_n[0] >= 2 && g->label_n[1] >= 2) {
         double m0 = kn_median(g->label_m[0], g->label_n[0]);
@@ -567,7 +557,7 @@ static void knee_step(struct kn_gait *g, const struct sample *s, struct out_buf 
             g->kpeak_t = s->t;
         }
         if (s->knee < g->kpeak - 0.5 * (g->kpeak - 0)) {
-            push_recent(g->kpeaks, &g->n_kpeaks, 8, g->kpeak);
+            kn_push_recent(g->kpeaks, &g->n_kpeaks, 8, g->kpeak);
             if (g->n_kpeaks >= 3)
                 g->knee_thr = fmax(KNEE_SWING_MIN_DEG, 0.6 * kn_median(g->kpeaks, g->n_kpeaks));
             g->last_activity = s->t;

@@ -43,6 +43,10 @@ analysis_unit_tests += tests/test-analysis
 tests_test_analysis_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_analysis_LDADD = $(TEST_C_LDADD)
 
+analysis_unit_tests += tests/test-joint-axis
+tests_test_joint_axis_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_joint_axis_LDADD = $(TEST_C_LDADD)
+
 analysis_unit_tests += tests/test-sim-runs
 tests_test_sim_runs_SOURCES = tests/test-sim-runs.c tests/sim-score.h tests/sim-score.c
 tests_test_sim_runs_CFLAGS = $(TEST_C_CFLAGS)
