@@ -23,10 +23,13 @@
 #define RING             32u
 /* Joint-axis estimation: samples at ~50 Hz while the leg moves; a first
  * fit after AXIS_FIRST of them (a couple of strides), then one over the
- * last AXIS_SAMPLES every AXIS_REFIT new ones. */
+ * last AXIS_SAMPLES after AXIS_REFIT new ones, the interval doubling up to
+ * AXIS_REFIT_MAX (half a minute of movement): a sleeve's mounting settles
+ * in the first strides, and each fit costs a few milliseconds. */
 #define AXIS_SAMPLES     150
 #define AXIS_FIRST       60
 #define AXIS_REFIT       75
+#define AXIS_REFIT_MAX   1500
 #define AXIS_DT_S        0.02
 #define AXIS_MOVING_RADS 1.0
 /* adopt a fit only when it explains the motion clearly better than the
@@ -63,7 +66,7 @@ struct kn_imu_knee {
     double (*axis_wt)[3];
     double (*axis_ws)[3];
     struct kn_joint_sample *centre;   /* the same instants, for the joint centre */
-    uint32_t axis_n, axis_new;
+    uint32_t axis_n, axis_new, axis_every;
     double axis_last_t;
     double ot[3], os[3];      /* sensor to knee centre, each sensor's frame */
     double opinion;           /* smoothed accelerometer angle, NaN when none */
@@ -140,6 +143,7 @@ void kn_imu_knee_reset(struct kn_imu_knee *k)
     k->bias = 0;
     k->ring_n = 0;
     k->axis_n = k->axis_new = 0;
+    k->axis_every = AXIS_FIRST;
     k->axis_last_t = -INFINITY;
     k->opinion = NAN;
     /* nominal: straight down the thigh, straight up the shank */
@@ -291,11 +295,14 @@ static void maybe_refit_axes(struct kn_imu_knee *k)
 
     uint32_t n = k->axis_n < AXIS_SAMPLES ? k->axis_n : AXIS_SAMPLES;
 
-    if (k->axis_n < AXIS_FIRST || k->axis_new < (k->axis_n > k->axis_new ? AXIS_REFIT : AXIS_FIRST))
+    if (k->axis_new < k->axis_every)
         return;
     k->axis_new = 0;
+    k->axis_every = k->axis_every == AXIS_FIRST ? AXIS_REFIT
+                                                : (k->axis_every * 2 > AXIS_REFIT_MAX ? AXIS_REFIT_MAX : k->axis_every * 2);
     refit_centre(k, n);
-    if (!kn_joint_axis_fit((const double (*)[3]) k->axis_wt, (const double (*)[3]) k->axis_ws, n, &fit))
+    if (!kn_joint_axis_fit((const double (*)[3]) k->axis_wt, (const double (*)[3]) k->axis_ws, n,
+                           k->pt.j, k->ps.j, &fit))
         return;
     if (fit.rms > AXIS_GAIN * residual_rms(k, n, k->pt.j, k->ps.j))
         return;

@@ -166,13 +166,19 @@ static double axis_residuals(const double *p, const void *ctx, size_t n, double 
     return sum;
 }
 
-bool kn_joint_axis_fit(const double (*wt)[3], const double (*ws)[3], size_t n, struct kn_joint_axis_fit *ret)
+bool kn_joint_axis_fit(const double (*wt)[3], const double (*ws)[3], size_t n,
+                       const double start_thigh[3], const double start_shank[3],
+                       struct kn_joint_axis_fit *ret)
 {
     struct axis_ctx ctx = { wt, ws };
-    double p[4] = { 0, 0, 0, 0 }, start, cost;
+    double p[4], start, cost;
 
-    if (n < 20 || n > MAX_SAMPLES)
+    if (n < 20 || n > MAX_SAMPLES || !(start_thigh[2] > 0.1) || !(start_shank[2] > 0.1))
         return false;
+    p[0] = start_thigh[0] / start_thigh[2];
+    p[1] = start_thigh[1] / start_thigh[2];
+    p[2] = start_shank[0] / start_shank[2];
+    p[3] = start_shank[1] / start_shank[2];
     cost = levenberg_marquardt(4, p, axis_residuals, &ctx, n, 1e-5, &start);
     /* within 60 degrees of z: |(a, b)| < tan 60 */
     for (int k = 0; k < 4; k += 2)

@@ -20,13 +20,15 @@ struct kn_joint_axis_fit {
     double thigh[3];          /* unit vectors, z component positive */
     double shank[3];
     double rms;               /* residual, rad/s */
-    double rms_z;             /* the same with both axes on z (no misalignment) */
+    double rms_z;             /* the same at the starting axes */
 };
 
 /* Fits the axes to n pairs of angular velocity vectors (rad/s), starting
- * from z.  Returns true when the fit converged to axes within 60 degrees
- * of z; false (ret untouched) otherwise. */
+ * from the given axes (z side; z itself when unknown).  Returns true when
+ * the fit converged to axes within 60 degrees of z; false (ret
+ * untouched) otherwise.  ret->rms_z is the residual at the start. */
 bool kn_joint_axis_fit(const double (*w_thigh)[3], const double (*w_shank)[3], size_t n,
+                       const double start_thigh[3], const double start_shank[3],
                        struct kn_joint_axis_fit *ret);
 
 /* The knee joint centre's position in each IMU's frame (m): the vectors

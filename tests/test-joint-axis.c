@@ -59,7 +59,7 @@ static void test_axis(void)
         rotate(kt, -25 * M_PI / 180, w_thigh, wt[i]);
         rotate(ks, -15 * M_PI / 180, w_shank, ws[i]);
     }
-    g_assert_true(kn_joint_axis_fit((const double (*)[3]) wt, (const double (*)[3]) ws, N, &fit));
+    g_assert_true(kn_joint_axis_fit((const double (*)[3]) wt, (const double (*)[3]) ws, N, z, z, &fit));
     g_test_message("thigh axis off by %.3f deg, shank %.3f deg; rms %.2e (on z: %.2f)",
                    angle_between(fit.thigh, jt_true), angle_between(fit.shank, js_true), fit.rms, fit.rms_z);
     g_assert_cmpfloat(angle_between(fit.thigh, jt_true), <, 0.5);
@@ -71,10 +71,10 @@ static void test_axis(void)
 
 static void test_axis_too_few(void)
 {
-    double w[10][3] = { { 0 } };
+    double w[10][3] = { { 0 } }, z[3] = { 0, 0, 1 };
     struct kn_joint_axis_fit fit;
 
-    g_assert_false(kn_joint_axis_fit((const double (*)[3]) w, (const double (*)[3]) w, 10, &fit));
+    g_assert_false(kn_joint_axis_fit((const double (*)[3]) w, (const double (*)[3]) w, 10, z, z, &fit));
 }
 
 static void cross(const double a[3], const double b[3], double out[3])
