@@ -83,6 +83,7 @@ struct kn_detect {
     uint32_t unstable_run;    /* strides in a row that looked unstable */
     bool stride_unstable;
     bool stride_abnormal;
+    double last_hyper_t;      /* the knee last went past the hyperextension limit */
 
     /* strides */
     struct band bands[MAX_BANDS];
@@ -135,6 +136,7 @@ void kn_detect_reset(struct kn_detect *d)
     d->stance_ic = NAN;
     d->typical_contact = NAN;
     d->usual_any = NAN;
+    d->last_hyper_t = -INFINITY;
     d->prev_t = NAN;
     d->prev_stride_s = NAN;
     d->cur_band = -1;
@@ -297,6 +299,8 @@ static void check_hyperextension(struct kn_detect *d, const struct hsample *s, s
         double depth = -s->knee;
         enum kn_severity sev;
 
+        /* alert or not, the stance this lands into is not a usual one */
+        d->last_hyper_t = s->t;
         if (speed < P(d, KN_PARAM_HYPEREXT_SPEED_DPS) ||
             !refractory_over(d, KN_ALERT_HYPEREXTENSION, s->t, KN_PARAM_HYPEREXT_REFRACTORY_S))
             return;     /* slow (a posture, not an injury mechanism) or a repeat */
@@ -598,7 +602,7 @@ static void check_advice(struct kn_detect *d, const struct kn_stride *s, double 
 size_t kn_detect_stride(struct kn_detect *d, const struct kn_stride *s, double now, struct kn_alert *out)
 {
     struct out o = { .a = out, .n = 0 };
-    bool stable, locked = false;
+    bool stable, locked = false, hyper;
     struct band *bd;
 
     d->stride_counter++;
@@ -638,7 +642,11 @@ size_t kn_detect_stride(struct kn_detect *d, const struct kn_stride *s, double n
     }
     if (d->stride_abnormal || locked)
         return o.n;
-    if (!isnan(s->stance_peak_flex_deg)) {
+    /* a stride that landed hyperextended has a shallow stance: not this
+     * knee's usual loading, unless it always lands that way.  (By time:
+     * the contact that opens the stride is recognised after the landing.) */
+    hyper = d->last_hyper_t >= s->start_s - 0.15 && d->last_hyper_t <= s->t_s;
+    if (!isnan(s->stance_peak_flex_deg) && !(hyper && !(bd->usual_min_med < 0))) {
         kn_push_recent(bd->stance_peaks, &bd->n_stance_peaks, RECENT, s->stance_peak_flex_deg);
         bd->stance_peak_base = kn_median(bd->stance_peaks, bd->n_stance_peaks);
     }

@@ -17,7 +17,7 @@
 struct scenario {
     const char *name;
     const char *blocks[6];
-    const char *events[6];
+    const char *events[8];
     double rate_hz;
     unsigned seed;
     double noise;
@@ -40,7 +40,7 @@ static void run(const struct scenario *sc, struct sim_score *score)
     for (int i = 0; i < 6 && sc->blocks[i]; i++)
         if (kn_sim_config_add_block(&c, sc->blocks[i], err, sizeof(err)) < 0)
             g_error("%s: %s", sc->blocks[i], err);
-    for (int i = 0; i < 6 && sc->events[i]; i++)
+    for (int i = 0; i < 8 && sc->events[i]; i++)
         if (kn_sim_config_add_event(&c, sc->events[i], err, sizeof(err)) < 0)
             g_error("%s: %s", sc->events[i], err);
     if (sc->rate_hz)
@@ -172,6 +172,15 @@ static const struct scenario with_events[] = {
     { "locking-flex-only", EV_RUN, { "locking@150" }, 200, 39, 1.0, KN_HAS_FLEX },
     { "sleeve-slip", EV_RUN, { "sleeve_slip@100:deg=8", "sleeve_slip@250:deg=-6" }, 200, 40, 1.0, ALL },
     { "sleeve-slip-flex-only", EV_RUN, { "sleeve_slip@100:deg=8" }, 200, 41, 1.0, KN_HAS_FLEX },
+    /* one every 2 s, 10 deg deep: every third stride lands hyperextended */
+    { "hyperextension-train-1kHz", { "stand:5", "run:40:170:3.3", "stand:5" },
+      { "hyperextension@15:depth=10", "hyperextension@17:depth=10", "hyperextension@19:depth=10",
+        "hyperextension@21:depth=10", "hyperextension@23:depth=10", "hyperextension@25:depth=10" },
+      1000, 43, 1.0, ALL },
+    { "hyperextension-train-imus", { "stand:5", "run:40:170:3.3", "stand:5" },
+      { "hyperextension@15:depth=10", "hyperextension@17:depth=10", "hyperextension@19:depth=10",
+        "hyperextension@21:depth=10", "hyperextension@23:depth=10", "hyperextension@25:depth=10" },
+      200, 44, 1.0, IMUS },
     { "everything", EV_RUN, { "hyperextension@60", "giving_way@100", "locking@150", "sleeve_slip@200",
       "range_loss@240:deg=25,duration=100" }, 200, 42, 1.0, ALL },
 };
