@@ -7,6 +7,8 @@ client_kneectl_SOURCES = \
 	client/cmd-analyze.c \
 	client/cmd-convert.c \
 	client/cmd-live.c \
+	client/cmd-monitor.c \
+	client/live.h client/live.c \
 	client/jsonl.h client/jsonl.c \
 	client/report.h client/report.c \
 	client/params-cli.h client/params-cli.c
