@@ -18,3 +18,14 @@ tests_test_core_LDADD = $(TEST_DAEMON_LDADD)
 
 tests_test_drivers_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_drivers_LDADD = $(TEST_C_LDADD)
+
+# Integration: the real kneed and kneectl on private dbus-daemons.
+daemon_integration_tests = \
+	tests/test-dbus-api.py \
+	tests/test-daemon-alerts.py \
+	tests/test-daemon-lifecycle.py \
+	tests/test-policy.py \
+	tests/test-kneectl.py
+
+TESTS += $(daemon_integration_tests)
+EXTRA_DIST += $(daemon_integration_tests) tests/kneedtest.py
