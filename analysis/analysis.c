@@ -216,10 +216,11 @@ static void track_flex_drift(struct kn_analysis *a, const struct kn_stride *s)
 
 static enum kn_activity classify(const struct kn_analysis *a, const struct kn_stride *s)
 {
+    /* By cadence alone: a flight phase would be the textbook criterion,
+     * but contact time is the least certain metric on a degraded sleeve
+     * (accelerometer or flex sensor only) and must not turn a walk into a
+     * run that then gets running advice. */
     if (s->cadence_spm >= kn_params_get(&a->params, KN_PARAM_RUNNING_MIN_CADENCE_SPM))
-        return KN_ACTIVITY_RUNNING;
-    /* a flight phase (stance under half the stride) is running too */
-    if (!isnan(s->contact_s) && s->contact_s < 0.45 * s->stride_s)
         return KN_ACTIVITY_RUNNING;
     return KN_ACTIVITY_WALKING;
 }

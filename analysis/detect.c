@@ -35,8 +35,17 @@ struct gate {
     double last_alert;
 };
 
+/* What is usual at one cadence: walking, easy running and fast running
+ * load and move the knee differently. */
 struct band {
     double cadence;
+    /* stance: usual peak flexion and frontal excursion, recent strides */
+    double stance_peaks[RECENT];
+    uint32_t n_stance_peaks;
+    double frontal_exc[RECENT];
+    uint32_t n_frontal;
+    double stance_peak_base, frontal_base;   /* medians of the two above */
+    /* range of motion */
     double cad_sum;
     uint32_t n_base;
     double base_max[MAX_BASE], base_min[MAX_BASE];
@@ -62,11 +71,8 @@ struct kn_detect {
     bool stance_open;
     bool stance_alerted;
     double phi, phi_min, phi_max;
-    double stance_peaks[RECENT];
-    uint32_t n_stance_peaks;
-    double frontal_exc[RECENT];
-    uint32_t n_frontal;
-    double stance_peak_base, frontal_base;   /* medians of the two above */
+    uint32_t unstable_run;    /* strides in a row that looked unstable */
+    bool stride_unstable;
     bool stride_abnormal;
 
     /* strides */
@@ -286,11 +292,18 @@ static void check_hyperextension(struct kn_detect *d, const struct hsample *s, s
 
 /* --- per sample: giving way in stance ------------------------------------------ */
 
+static struct band *current_band(struct kn_detect *d)
+{
+    return d->cur_band < 0 ? NULL : &d->bands[d->cur_band];
+}
+
 static void close_stance(struct kn_detect *d)
 {
-    if (d->stance_open && !d->stance_alerted && d->phi_max > d->phi_min) {
-        push_recent(d->frontal_exc, &d->n_frontal, RECENT, (d->phi_max - d->phi_min) * KN_DEG_PER_RAD);
-        d->frontal_base = kn_median(d->frontal_exc, d->n_frontal);
+    struct band *bd = current_band(d);
+
+    if (bd && d->stance_open && !d->stance_alerted && d->phi_max > d->phi_min) {
+        push_recent(bd->frontal_exc, &bd->n_frontal, RECENT, (d->phi_max - d->phi_min) * KN_DEG_PER_RAD);
+        bd->frontal_base = kn_median(bd->frontal_exc, bd->n_frontal);
     }
     d->stance_open = false;
 }
@@ -298,10 +311,11 @@ static void close_stance(struct kn_detect *d)
 static void stance_step(struct kn_detect *d, const struct hsample *s, double dt, struct out *o)
 {
     struct gate *g = &d->gates[KN_ALERT_INSTABILITY];
+    struct band *bd = current_band(d);
     bool collapse = false, frontal = false;
-    double excess = 0, exc_deg = 0, base_f = NAN;
+    double excess = 0, exc_deg = 0;
 
-    if (!d->stance_open)
+    if (!d->stance_open || !bd)
         return;
     if (s->t - d->stance_ic > d->stance_len) {
         close_stance(d);
@@ -313,16 +327,17 @@ static void stance_step(struct kn_detect *d, const struct hsample *s, double dt,
         d->phi_min = fmin(d->phi_min, d->phi);
         d->phi_max = fmax(d->phi_max, d->phi);
     }
-    if (!isnan(s->knee) && d->n_stance_peaks >= 5) {
-        excess = s->knee - d->stance_peak_base;
+    if (!isnan(s->knee) && bd->n_stance_peaks >= 5) {
+        excess = s->knee - bd->stance_peak_base;
         collapse = excess > P(d, KN_PARAM_COLLAPSE_DEG) &&
                    recent_speed(d, s->t, 1) >= P(d, KN_PARAM_COLLAPSE_SPEED_DPS);
     }
-    if (!isnan(s->frontal) && d->n_frontal >= 5) {
-        base_f = d->frontal_base;
-        exc_deg = (d->phi_max - d->phi_min) * KN_DEG_PER_RAD - base_f;
+    if (!isnan(s->frontal) && bd->n_frontal >= 5) {
+        exc_deg = (d->phi_max - d->phi_min) * KN_DEG_PER_RAD - bd->frontal_base;
         frontal = exc_deg > P(d, KN_PARAM_FRONTAL_DEG);
     }
+    if (collapse || frontal)
+        d->stride_unstable = true;
     if (gate_update(g, s->t, collapse || frontal, 0.3)) {
         d->stance_alerted = true;
         d->stride_abnormal = true;
@@ -381,6 +396,7 @@ size_t kn_detect_contact(struct kn_detect *d, double ic, double now, struct kn_a
     uint32_t back;
 
     d->stride_abnormal = false;
+    d->stride_unstable = false;
     open_stance(d, ic, d->typical_contact);
     /* replay the samples since the contact, which arrived before the
      * contact was recognised */
@@ -557,7 +573,7 @@ size_t kn_detect_stride(struct kn_detect *d, const struct kn_stride *s, double n
 {
     struct out o = { .a = out, .n = 0 };
     bool stable, locked = false;
-    struct band *bd = NULL;
+    struct band *bd;
 
     d->stride_counter++;
     d->since_start++;
@@ -567,19 +583,29 @@ size_t kn_detect_stride(struct kn_detect *d, const struct kn_stride *s, double n
 
     check_advice(d, s, now, &o);
 
-    if (isnan(s->rom_deg) || isnan(s->min_flex_deg))
-        return o.n;
     bd = find_band(d, s->cadence_spm);
     bd->last_used = d->stride_counter;
     d->cur_band = (int) (bd - d->bands);
 
+    /* Giving way is sudden and rare.  The same "collapse" stride after
+     * stride is this wearer's way of running now (a hill, fatigue, a new
+     * pace): relearn what is usual instead of alerting forever. */
+    d->unstable_run = d->stride_unstable ? d->unstable_run + 1 : 0;
+    if (d->unstable_run >= 3) {
+        bd->n_stance_peaks = 0;
+        bd->n_frontal = 0;
+        d->unstable_run = 0;
+    }
+
+    if (isnan(s->rom_deg) || isnan(s->min_flex_deg))
+        return o.n;
     if (!d->stride_abnormal)
         check_locking(d, s, bd, now, &locked, &o);
     if (d->stride_abnormal || locked)
         return o.n;
     if (!isnan(s->stance_peak_flex_deg)) {
-        push_recent(d->stance_peaks, &d->n_stance_peaks, RECENT, s->stance_peak_flex_deg);
-        d->stance_peak_base = kn_median(d->stance_peaks, d->n_stance_peaks);
+        push_recent(bd->stance_peaks, &bd->n_stance_peaks, RECENT, s->stance_peak_flex_deg);
+        bd->stance_peak_base = kn_median(bd->stance_peaks, bd->n_stance_peaks);
     }
     if (d->since_start > WARMUP_STRIDES && stable)
         check_range(d, s, bd, now, &o);

@@ -31,6 +31,8 @@
 #define SHANK_LEVER_M 0.12
 /* knee method */
 #define KNEE_SWING_MIN_DEG 35.0
+/* strides shorter than this are running (140 steps/min) */
+#define RUN_MAX_STRIDE_S 0.857
 
 struct sample {
     double t;
@@ -40,6 +42,7 @@ struct sample {
                          removed (when there is a gyro): what the impact adds */
     double ax, ay, az;  /* shank accel, m/s^2 */
     double knee;      /* deg, NaN without */
+    double knee_rate; /* deg/s, backward difference */
 };
 
 enum gyro_state {
@@ -185,6 +188,7 @@ static double f_w(const struct sample *s) { return s->w; }
 static double f_m(const struct sample *s) { return s->m; }
 static double f_ax(const struct sample *s) { return s->ax; }
 static double f_knee(const struct sample *s) { return s->knee; }
+static double f_knee_rate(const struct sample *s) { return s->knee_rate; }
 
 /* Mean of a field over the samples within ±half_s of sample `back`. */
 static double centred_mean(const struct kn_gait *g, uint32_t back, double half_s, field_fn field)
@@ -540,9 +544,24 @@ static void knee_step(struct kn_gait *g, const struct sample *s, struct out_buf 
                 g->knee_thr = fmax(KNEE_SWING_MIN_DEG, 0.6 * kn_median(g->kpeaks, g->n_kpeaks));
             g->last_activity = s->t;
             if (!isnan(g->last_ic) && g->kpeak_t - g->last_ic < MAX_STRIDE_S) {
-                /* toe-off: the least flexion between the stance peak and
-                 * the swing rise */
-                double to = hist_argext(g, g->last_ic + 0.08, g->kpeak_t, 0.01, f_knee, 1, NULL);
+                /* Toe-off.  Running: the knee extends through push-off
+                 * and flexes once the foot is off, so it is the least
+                 * flexion between the stance peak and the swing rise.
+                 * Walking: the knee already flexes in double support
+                 * and toe-off comes at its fastest flexion, ~60 % of the
+                 * cycle (Perry 2010). */
+                double stride = g->kpeak_t - g->last_ic;
+                double period = kn_gait_stride_period(g);
+                double to;
+
+                if (!isnan(period) && period >= RUN_MAX_STRIDE_S) {
+                    double from = hist_argext(g, g->last_ic + 0.08, g->kpeak_t, 0.01, f_knee, 1, NULL);
+
+                    to = isnan(from) ? NAN : hist_argext(g, from, g->kpeak_t, 0.01, f_knee_rate, -1, NULL);
+                } else {
+                    to = hist_argext(g, g->last_ic + 0.08, g->kpeak_t, 0.01, f_knee, 1, NULL);
+                }
+                (void) stride;
 
                 if (!isnan(to))
                     emit(o, KN_GAIT_TO, KN_GAIT_KNEE, to, NAN);
@@ -563,7 +582,7 @@ static void knee_step(struct kn_gait *g, const struct sample *s, struct out_buf 
              * at ~93 % of the cycle running, ~97 % walking (Novacheck
              * 1998; Perry 2010) */
             double period = kn_gait_stride_period(g);
-            double lead = isnan(period) ? 0 : (period < 0.857 ? 0.07 : 0.03) * period;
+            double lead = isnan(period) ? 0 : (period < RUN_MAX_STRIDE_S ? 0.07 : 0.03) * period;
 
             emit_ic(g, o, g->kmin_t + lead, NAN);
             g->kn = KN_WAIT_SWING;
@@ -629,6 +648,7 @@ size_t kn_gait_push(struct kn_gait *g, const struct kn_frame *f, double knee_deg
     s->ay = (f->present & KN_HAS_SHANK_ACCEL) ? f->shank_accel[1] : 0;
     s->az = (f->present & KN_HAS_SHANK_ACCEL) ? f->shank_accel[2] : 0;
     s->knee = knee_deg;
+    s->knee_rate = g->count ? (knee_deg - hist_at(g, 0)->knee) / (f->t_s - hist_at(g, 0)->t) : 0;
     g->head = (g->head + 1u) & HIST_MASK;
     if (g->count < HIST_CAP)
         g->count++;

@@ -53,10 +53,18 @@ struct kn_sim_event {
     double magnitude_deg;         /* depth past straight, collapse depth, degrees lost,
                                      extension deficit, zero shift */
     double speed_dps;             /* hyperextension: angular speed into it */
+    double valgus_deg;            /* giving way: valgus excursion of the shank */
 };
 
 #define KN_SIM_MAX_BLOCKS 32
 #define KN_SIM_MAX_EVENTS 1024
+
+/* Blocks last at least this long; consecutive blocks blend over
+ * KN_SIM_BLEND_S centred on their boundary. */
+#define KN_SIM_MIN_BLOCK_S 2.0
+#define KN_SIM_BLEND_S 1.5
+#define KN_SIM_MIN_RATE_HZ 100.0
+#define KN_SIM_MAX_RATE_HZ 1000.0
 
 struct kn_sim_config {
     double rate_hz;               /* 100 .. 1000 */
@@ -64,17 +72,25 @@ struct kn_sim_config {
     uint64_t seed;
     uint32_t sensors;             /* enum kn_sensor_bits to produce */
     double noise;                 /* scale of every noise term, 0 = ideal sensors, 1 = typical MEMS */
-    double gyro_bias_rads;        /* max |bias| per axis, drawn from the seed */
-    double impact_g;              /* peak impact transient while running */
+    double gyro_bias_rads;        /* max |bias| per axis, drawn from the seed (and
+                                     scaled by noise) */
+    double impact_g;              /* peak impact transient at the shank while
+                                     running (walking: 0.22 of it) */
     double frontal_deg;           /* amplitude of the normal varus/valgus motion */
-    bool repeat;                  /* loop the blocks forever (daemon) */
+    double variability;           /* scale of the stride-to-stride variability and the
+                                     standing sway, 0 = every stride identical */
+    bool repeat;                  /* loop the blocks forever (daemon); the scripted
+                                     events happen in the first pass only */
     size_t n_blocks;
     struct kn_sim_block blocks[KN_SIM_MAX_BLOCKS];
     size_t n_events;
     struct kn_sim_event events[KN_SIM_MAX_EVENTS];
 };
 
-/* Truth for one frame. */
+/* Truth for one frame.  A step counts (initial_contact, then toe_off)
+ * only when the gait weight is at least 0.5, so that the half-formed steps
+ * of a blend from or into standing are not counted; `contact` is the
+ * foot's state whatever the weight. */
 struct kn_sim_truth {
     double t_s;
     double knee_deg;
@@ -85,6 +101,19 @@ struct kn_sim_truth {
     bool contact;                 /* foot on the ground (always while standing) */
     bool initial_contact;         /* this frame is the first of a stance */
     bool toe_off;                 /* this frame is the first of a swing */
+    double event_t_s;             /* exact time of the flagged initial contact or
+                                     toe-off (between the previous frame and this
+                                     one), NaN on other frames */
+    double phase;                 /* gait cycle phase in [0, 1), 0 at initial
+                                     contact; NaN while standing still */
+    double gait_weight;           /* 0 standing .. 1 walking/running; blends */
+    double speed_mps;
+    double thigh_frontal_deg;     /* frontal angles about the segments' x axes, with */
+    double shank_frontal_deg;     /*   the right leg's sign on either leg: shank
+                                     valgus < 0 */
+    double flex_offset_deg;       /* sleeve-slip zero shift in the flex sensor */
+    double thigh_imu_pos[3];      /* sensor positions, m, world frame: x forward, */
+    double shank_imu_pos[3];      /*   y up, z to the body's right */
 };
 
 /* The window in which the analysis should report a scripted event, and
@@ -97,19 +126,24 @@ struct kn_sim_window {
     double end_s;
 };
 
-/* Defaults: 200 Hz, right leg, seed 1, all sensors, noise 1; blocks
- * stand 5 s, run 300 s at 170 spm / 3.3 m/s, stand 5 s; no events. */
+/* Defaults: 200 Hz, right leg, seed 1, all sensors, noise 1, gyro bias
+ * up to 0.02 rad/s, impact 8 g, frontal motion 2 deg, variability 1;
+ * blocks stand 5 s, run 300 s at 170 spm / 3.3 m/s, stand 5 s; no events.
+ * To script other blocks, set n_blocks to 0 and add them. */
 void kn_sim_config_init(struct kn_sim_config *c);
 
 /* Parses "run:DURATION[:CADENCE[:SPEED]]", "walk:...", "stand:DURATION"
- * and appends the block.  Returns 0 or -EINVAL / -E2BIG with a message in
+ * (seconds, steps/min, m/s; cadence and speed default to 170 spm and
+ * 3.3 m/s running, 110 spm and 1.3 m/s walking) and appends the block.  Returns 0 or -EINVAL / -E2BIG with a message in
  * err (err_len bytes, may be 0). */
 int kn_sim_config_add_block(struct kn_sim_config *c, const char *spec,
                             char *err, size_t err_len);
 
 /* Parses "KIND@TIME[:key=value,...]" with KIND one of hyperextension,
- * giving_way, range_loss, locking, sleeve_slip and keys depth/deg,
- * speed, duration; appends the event.  Returns 0 or -EINVAL / -E2BIG. */
+ * giving_way, range_loss, locking, sleeve_slip and keys depth (or deg),
+ * speed (hyperextension), valgus (giving_way), duration (range_loss,
+ * locking, sleeve_slip); appends the event with the kind's defaults for
+ * the keys not given (docs/simulator.md).  Returns 0 or -EINVAL / -E2BIG. */
 int kn_sim_config_add_event(struct kn_sim_config *c, const char *spec,
                             char *err, size_t err_len);
 
@@ -126,7 +160,8 @@ void kn_sim_free(struct kn_sim *s);
 /* Total duration of one pass over the blocks. */
 double kn_sim_duration(const struct kn_sim *s);
 
-/* Produces the next frame (and its truth when ret_truth is not NULL).
+/* Produces the next frame in *ret_frame (never NULL) and its truth when
+ * ret_truth is not NULL.
  * Returns false at the end of the run (never when repeating). */
 bool kn_sim_next(struct kn_sim *s, struct kn_frame *ret_frame, struct kn_sim_truth *ret_truth);
 
@@ -134,4 +169,18 @@ bool kn_sim_next(struct kn_sim *s, struct kn_frame *ret_frame, struct kn_sim_tru
 size_t kn_sim_windows(const struct kn_sim *s, const struct kn_sim_window **ret_windows);
 
 const char *kn_sim_event_kind_to_string(enum kn_sim_event_kind kind);
+/* The alert kind the analysis should raise for an event (enum
+ * kn_alert_kind), -1 for a sleeve slip. */
+int kn_sim_event_expected_alert(enum kn_sim_event_kind kind);
 const char *kn_sim_activity_to_string(enum kn_sim_activity activity);
+
+/* Parses a comma-separated list of flex, thigh, shank, thigh-accel,
+ * thigh-gyro, shank-accel, shank-gyro, all into enum kn_sensor_bits.
+ * Returns 0 or -EINVAL with a message. */
+int kn_sim_sensors_from_string(const char *list, uint32_t *ret_sensors, char *err, size_t err_len);
+
+/* Writes the spec string of a block or event ("run:300:170:3.3",
+ * "hyperextension@120:depth=12,speed=400") that the parsers above read
+ * back to the same values.  Returns the length snprintf would write. */
+int kn_sim_block_format(const struct kn_sim_block *b, char *buf, size_t len);
+int kn_sim_event_format(const struct kn_sim_event *e, char *buf, size_t len);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <math.h>
+#include <string.h>
 
 #include "analysis/analysis.h"
 
@@ -139,6 +140,26 @@ static void test_names(void)
     g_assert_cmpstr(kn_alert_kind_to_string(KN_ALERT_RANGE_LOSS), ==, "range_loss");
 }
 
+/* Every parameter key is documented in docs/detectors.md. */
+static void test_params_documented(void)
+{
+    g_autofree char *path = g_build_filename(g_getenv("KNEED_SRCDIR") ? g_getenv("KNEED_SRCDIR") : ".",
+                                             "docs", "detectors.md", NULL);
+    g_autofree char *doc = NULL;
+    g_autoptr(GError) error = NULL;
+    size_t n;
+    const struct kn_param_info *table = kn_params_table(&n);
+
+    g_file_get_contents(path, &doc, NULL, &error);
+    g_assert_no_error(error);
+    for (size_t i = 0; i < n; i++) {
+        g_autofree char *quoted = g_strdup_printf("`%s`", table[i].key);
+
+        if (!strstr(doc, quoted))
+            g_error("%s is not documented in docs/detectors.md", table[i].key);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -146,5 +167,6 @@ int main(int argc, char **argv)
     g_test_add_func("/analysis/calibrate", test_calibrate);
     g_test_add_func("/analysis/params", test_params);
     g_test_add_func("/analysis/names", test_names);
+    g_test_add_func("/analysis/params-documented", test_params_documented);
     return g_test_run();
 }
