@@ -136,6 +136,7 @@ int main(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     g_autofree char *config_path = NULL;
     gboolean session = FALSE, system = FALSE, verbose = FALSE, version = FALSE, check = FALSE;
+    gboolean print = FALSE;
     Daemon d = { .bus_type = G_BUS_TYPE_SYSTEM };
     const GOptionEntry entries[] = {
         { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
@@ -146,6 +147,8 @@ int main(int argc, char **argv)
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Debug messages to stderr", NULL },
         { "check-config", 0, 0, G_OPTION_ARG_NONE, &check,
           "Check the configuration and exit", NULL },
+        { "print-config", 0, 0, G_OPTION_ARG_NONE, &print,
+          "Print the effective configuration and exit", NULL },
         { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
         { NULL }
     };
@@ -178,6 +181,13 @@ int main(int argc, char **argv)
     if (!d.config) {
         g_printerr("kneed: %s\n", error->message);
         return EXIT_CONFIG;
+    }
+    if (print) {
+        g_autofree char *text = kn_config_to_string(d.config);
+
+        fputs(text, stdout);
+        kn_config_free(d.config);
+        return 0;
     }
     if (check) {
         printf("%s: OK\n", kn_keyfile_get_path(d.config->file) ? kn_keyfile_get_path(d.config->file)
