@@ -16,3 +16,14 @@ client_kneectl_LDADD = \
 	drivers/libkneedrivers.a \
 	analysis/libkneeanalysis.a \
 	$(GLIB_LIBS) $(JSON_GLIB_LIBS) -lm
+
+# The completion is named after the command it completes.
+EXTRA_DIST += client/kneectl.bash-completion
+install-data-local: install-completion
+uninstall-local: uninstall-completion
+install-completion:
+	$(MKDIR_P) '$(DESTDIR)$(bashcompletiondir)'
+	$(INSTALL_DATA) $(srcdir)/client/kneectl.bash-completion '$(DESTDIR)$(bashcompletiondir)/kneectl'
+uninstall-completion:
+	rm -f '$(DESTDIR)$(bashcompletiondir)/kneectl'
+.PHONY: install-completion uninstall-completion
