@@ -89,20 +89,25 @@ class AlertTest(TmpDirTestCase):
     def test_simulated_events(self):
         if not sim_available():
             self.skipTest('the simulated sleeve model is not built yet (placeholder)')
+        # A short range-loss baseline (10 strides, window 6) so the episode
+        # is reported within seconds; the thresholds reach the analysis
+        # through the configuration.
         client, origin = self.run_daemon(
             '[daemon]\nsource = simulated\n'
             '[simulated]\nrate_hz = 1000\nrepeat = false\n'
-            'blocks = stand:5; run:120:170:3.3; stand:5\n'
-            'events = hyperextension@30:depth=10,speed=400; range_loss@60:deg=25,duration=20\n',
-            130, until=lambda c: {'hyperextension', 'range_loss'} <= {a[1] for _, a in c.alerts})
+            'blocks = stand:3; run:40:170:3.3; stand:3\n'
+            'events = hyperextension@12:depth=10,speed=400; range_loss@18:deg=25,duration=8\n'
+            '[range_loss]\nbaseline_strides = 10\nwindow_strides = 6\n',
+            45, until=lambda c: {'hyperextension', 'range_loss'} <= {a[1] for _, a in c.alerts})
         kinds = [a[1] for _, a in client.alerts]
         self.assertEqual(kinds.count('hyperextension'), 1, kinds)
         self.assertEqual(kinds.count('range_loss'), 1, kinds)
         hyper = next(a for _, a in client.alerts if a[1] == 'hyperextension')
-        self.assertGreaterEqual(hyper[7]['t_s'], 30.0)
-        self.assertLess(hyper[7]['t_s'], 31.0)
+        self.assertGreaterEqual(hyper[7]['t_s'], 12.0)
+        self.assertLess(hyper[7]['t_s'], 13.0)
         loss = next(a for _, a in client.alerts if a[1] == 'range_loss')
-        self.assertGreater(loss[7]['t_s'], 60.0)
+        self.assertGreater(loss[7]['t_s'], 18.0)
+        self.assertLess(loss[7]['t_s'], 35.0)
         self.check_latency(client, origin, 50)
 
 
