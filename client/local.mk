@@ -6,6 +6,13 @@ client_kneectl_SOURCES = \
 	client/cmd-simulate.c \
 	client/cmd-analyze.c \
 	client/cmd-convert.c \
+	client/convert.h client/convert-csv.c \
+	client/convert-thigh-shank.c \
+	client/convert-mocap.h client/convert-mocap.c client/convert-mocap-input.c \
+	client/convert-grf.c \
+	client/convert-ankle.c \
+	client/mocap-model.h client/mocap-model.c \
+	client/sigproc.h client/sigproc.c \
 	client/cmd-live.c \
 	client/cmd-monitor.c \
 	client/live.h client/live.c \

@@ -3,7 +3,9 @@ analysis_tests = \
 	tests/test-recording \
 	tests/test-sim-config \
 	tests/test-sim-model \
-	tests/test-sim-events
+	tests/test-sim-events \
+	tests/test-sigproc \
+	tests/test-mocap-model
 
 check_PROGRAMS += $(analysis_tests)
 TESTS += $(analysis_tests) \
@@ -48,3 +50,23 @@ tests_test_sim_runs_LDADD = $(TEST_C_LDADD)
 
 check_PROGRAMS += $(analysis_unit_tests)
 TESTS += $(analysis_unit_tests)
+
+# `make accuracy` regenerates docs/accuracy.md from the simulator and,
+# when ../shared/data is there, the real recordings.
+noinst_PROGRAMS += tests/accuracy-sim
+tests_accuracy_sim_SOURCES = tests/accuracy-sim.c tests/sim-score.h tests/sim-score.c
+tests_accuracy_sim_CFLAGS = $(TEST_C_CFLAGS)
+tests_accuracy_sim_LDADD = $(TEST_C_LDADD)
+
+# kneectl convert: each test links only the module it tests.
+tests_test_sigproc_SOURCES = tests/test-sigproc.c client/sigproc.c client/sigproc.h
+tests_test_sigproc_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_sigproc_LDADD = $(GLIB_LIBS) -lm
+tests_test_mocap_model_SOURCES = tests/test-mocap-model.c client/mocap-model.c client/mocap-model.h
+tests_test_mocap_model_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_mocap_model_LDADD = $(GLIB_LIBS) -lm
+
+# Conversion of the real data sets (skips without ../shared/data).
+TESTS += tests/test-convert.py
+EXTRA_DIST += tests/test-convert.py tests/reference_gait.py tests/kneedtest_recording.py \
+	tests/plot_reference.py

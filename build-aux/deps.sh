@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs the Debian 12 packages that building kneed and running its whole
+# test suite need, when they are missing (with sudo when not root).
+set -eu
+
+PACKAGES="
+    build-essential autoconf automake autoconf-archive pkg-config xz-utils
+    libglib2.0-dev libglib2.0-dev-bin libjson-glib-dev libsystemd-dev
+    dbus systemd
+    python3 python3-numpy python3-gi python3-dbus python3-dbusmock
+"
+# autoconf-archive: AX_CHECK_COMPILE_FLAG in configure.ac.
+# python3-numpy: tests/test-convert.py, tests/reference_gait.py.
+# dbus, python3-dbus, python3-gi, python3-dbusmock: the daemon and BLE tests.
+
+missing=""
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+echo "build-aux/deps.sh: installing$missing"
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing
