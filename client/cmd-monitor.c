@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "client/commands.h"
@@ -113,6 +114,7 @@ static void erase_view(Monitor *m)
 static void draw(Monitor *m)
 {
     g_autoptr(GPtrArray) lines = NULL;
+    struct winsize ws;
 
     if (!m->tty) {
         g_autofree char *knee = kn_live_format_double(prop_double(m, "KneeAngle"), 1);
@@ -126,8 +128,16 @@ static void draw(Monitor *m)
     }
     lines = view_lines(m);
     erase_view(m);
-    for (guint i = 0; i < lines->len; i++)
-        printf("%s\033[K\n", (const char *) g_ptr_array_index(lines, i));
+    /* A wrapped line would throw off the cursor moves that redraw the
+     * view: cut each to the terminal's width. */
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_col < 2)
+        ws.ws_col = 80;
+    for (guint i = 0; i < lines->len; i++) {
+        const char *line = g_ptr_array_index(lines, i);
+        g_autofree char *cut = g_utf8_substring(line, 0, MIN(g_utf8_strlen(line, -1), ws.ws_col - 1));
+
+        printf("%s\033[K\n", cut);
+    }
     m->drawn_lines = lines->len;
     fflush(stdout);
 }
