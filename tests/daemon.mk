@@ -32,7 +32,8 @@ daemon_integration_tests = \
 	tests/test-daemon-lifecycle.py \
 	tests/test-policy.py \
 	tests/test-kneectl.py \
-	tests/test-systemd.py
+	tests/test-systemd.py \
+	tests/test-sd-notify.py
 
 TESTS += $(daemon_integration_tests)
 EXTRA_DIST += $(daemon_integration_tests) tests/kneedtest.py
