@@ -5,49 +5,40 @@
 
 #include "analysis/angle.h"
 #include "analysis/filter.h"
+#include "analysis/imu-knee.h"
 
-/* Complementary filter: correction time constant and bias integral. */
-#define IMU_TAU_S            0.6
-#define IMU_BIAS_TAU_S       8.0
-/* Offset between flex sensor and IMUs: slow normally, fast when the two
- * clearly disagree (the sleeve slipped). */
+/* Offset between flex sensor and IMUs: slow normally, fast from a clear
+ * disagreement (the sleeve slipped) until it is settled. */
 #define FUSE_TAU_SLOW_S      20.0
 #define FUSE_TAU_FAST_S      1.0
 #define FUSE_SLIP_DEG        3.0
 #define FUSE_SETTLED_DEG     0.3
-/* Stillness: gyros below 0.15 rad/s, accelerometers within 0.1 g of 1 g;
- * for the flex sensor alone, less than 1 degree of change. */
-#define STILL_GYRO_RADS      0.15
-#define STILL_ACCEL_G        0.10
-#define STILL_FLEX_DEG       1.0
+/* Stillness from how much the signals vary, not from their values: a
+ * MEMS gyro's bias can be several degrees per second, and a calibration
+ * error of a few percent moves |a| off 1 g. */
+#define STILL_GYRO_SD        0.12     /* rad/s, sagittal and frontal together; walking ~1-2 */
+#define STILL_GYRO_MEAN      0.2      /* rad/s: more than any bias, less than a movement */
+#define STILL_ACCEL_SD       0.03     /* g */
+#define STILL_ACCEL_G        0.10     /* |a| within this of 1 g */
+#define STILL_TAU_S          0.4
+#define STILL_FLEX_DEG       1.0      /* flex sensor alone: within a degree */
 #define UPRIGHT_TILT_DEG     30.0
-#define STANDING_DEADBAND    3.0
-#define AUTOZERO_STILL_S     1.5
+#define STANDING_DEADBAND    5.0
+#define AUTOZERO_STILL_S     1.0
 #define GAP_S                0.25
 
-/* The accelerometer angle needs the segments' angular acceleration, a
- * derivative of the gyro.  It is taken as a central difference over
- * +-ALPHA_HALF_S, which has no phase lag, so the accelerometer is
- * compared with the estimate of that many seconds ago. */
-#define ALPHA_HALF_S 0.005
-#define IMU_RING 32u
-
-struct imu_sample {
-    double t;
-    double wt, ws;
-    double tax, tay, sax, say;
-    double knee;              /* gyro-propagated estimate at t */
+struct motion {
+    bool init;
+    double g_mean[3], g_var[3];
+    double a_mean, a_var;
+    double a_vec[3];          /* mean specific force: the still pose */
 };
 
 struct kn_angle {
     struct kn_angle_params p;
-
-    /* knee-centre complementary filter */
-    bool imu_init;
-    double knee_imu;          /* rad, raw (before zero) */
-    double bias;              /* rad/s, gyro difference bias */
-    struct imu_sample ring[IMU_RING];
-    uint32_t ring_n;          /* samples since the filter (re)started */
+    struct kn_imu_knee *imu;
+    bool imu_valid;
+    double imu_raw_deg;
 
     /* flex */
     double prev_flex;
@@ -58,14 +49,21 @@ struct kn_angle {
     double zero_imu;
     double zero_flex;
     bool calibrated;          /* explicitly, or by quiet standing */
+    /* the standing pose the IMU zero was taken in, to carry the zero over
+     * when the flexion axes are re-estimated */
+    bool have_standing;
+    double standing_t[3], standing_s[3];
+    double standing_raw_deg;
+    unsigned axes_version;
 
     /* fusion */
     bool fuse_init;
-    double fuse_off;          /* (flex - imu) slow */
+    double fuse_off;
     double fuse_fast;
     bool fuse_slipping;
 
     /* stillness */
+    struct motion thigh_motion, shank_motion;
     double still_s;
     double flex_anchor;
     bool flex_anchor_set;
@@ -87,136 +85,73 @@ struct kn_angle *kn_angle_new(const struct kn_angle_params *p)
         a->p = *p;
     else
         kn_angle_params_init(&a->p);
+    a->imu = kn_imu_knee_new(a->p.thigh_lever_m, a->p.shank_lever_m);
+    if (!a->imu) {
+        free(a);
+        return NULL;
+    }
     kn_angle_reset(a);
     return a;
 }
 
 void kn_angle_free(struct kn_angle *a)
 {
+    if (!a)
+        return;
+    kn_imu_knee_free(a->imu);
     free(a);
 }
 
 void kn_angle_reset(struct kn_angle *a)
 {
     struct kn_angle_params p = a->p;
+    struct kn_imu_knee *imu = a->imu;
 
     memset(a, 0, sizeof(*a));
     a->p = p;
+    a->imu = imu;
+    kn_imu_knee_reset(imu);
 }
 
-static double norm2(double x, double y)
+static void motion_update(struct motion *m, const double gyro[3], const double accel[3], double dt)
 {
-    return sqrt(x * x + y * y);
-}
+    double a = sqrt(accel[0] * accel[0] + accel[1] * accel[1] + accel[2] * accel[2]) / KN_STANDARD_GRAVITY;
+    double k = dt > 0 ? dt / (dt + STILL_TAU_S) : 1.0;
 
-/* Knee angle (rad) from the two accelerometers moved to the knee centre,
- * for ring sample c whose angular accelerations are at, as; *ret_weight
- * in [0, 1] says how much to trust it. */
-static double accel_knee(const struct kn_angle *a, const struct imu_sample *c,
-                         double at, double as, double *ret_weight)
-{
-    double dt = a->p.thigh_lever_m, ds = a->p.shank_lever_m;
-    /* thigh IMU sits above the knee (+y): the knee centre is at -dt*y */
-    double ktx = c->tax + at * dt;
-    double kty = c->tay + c->wt * c->wt * dt;
-    /* shank IMU sits below the knee (-y): the knee centre is at +ds*y */
-    double ksx = c->sax - as * ds;
-    double ksy = c->say - c->ws * c->ws * ds;
-    double mt = norm2(ktx, kty) / KN_STANDARD_GRAVITY;
-    double ms = norm2(ksx, ksy) / KN_STANDARD_GRAVITY;
-    double m = fmin(mt, ms);
-    /* the two magnitudes must agree: they measure the same vector */
-    double agree = fabs(mt - ms) / fmax(fmax(mt, ms), 1e-3);
-    double w = fmin(fmax((m - 0.4) / 0.4, 0.0), 1.0);
-
-    w *= fmin(fmax(1.0 - (agree - 0.15) / 0.25, 0.0), 1.0);
-    *ret_weight = w;
-    return kn_wrap_pi(atan2(ktx, kty) - atan2(ksx, ksy));
-}
-
-static struct imu_sample *ring_at(struct kn_angle *a, uint32_t back)
-{
-    return &a->ring[(a->ring_n - 1u - back) % IMU_RING];
-}
-
-static void push_imu(struct kn_angle *a, const struct kn_frame *f, double dt)
-{
-    struct imu_sample *cur;
-    uint32_t h;
-
-    if (a->ring_n > 0 && (dt <= 0 || dt >= GAP_S)) {
-        /* a gap: start again from the accelerometers */
-        a->ring_n = 0;
-        a->imu_init = false;
-    }
-    if (a->imu_init) {
-        /* trapezoidal: the rectangle rule leads a 500 deg/s swing by a degree */
-        const struct imu_sample *prev = ring_at(a, 0);
-        double rate = 0.5 * (f->thigh_gyro[2] - f->shank_gyro[2] + prev->wt - prev->ws) - a->bias;
-
-        a->knee_imu = kn_wrap_pi(a->knee_imu + rate * dt);
-    }
-    cur = &a->ring[a->ring_n % IMU_RING];
-    *cur = (struct imu_sample) {
-        .t = f->t_s, .wt = f->thigh_gyro[2], .ws = f->shank_gyro[2],
-        .tax = f->thigh_accel[0], .tay = f->thigh_accel[1],
-        .sax = f->shank_accel[0], .say = f->shank_accel[1],
-        .knee = a->knee_imu,
-    };
-    a->ring_n++;
-
-    /* half-window in samples, from this frame's interval */
-    h = (uint32_t) fmax(1.0, fmin(lround(ALPHA_HALF_S / dt), (IMU_RING - 1) / 2));
-    if (dt <= 0 || a->ring_n < 2 * h + 1)
-        return;
-    {
-        struct imu_sample *newest = ring_at(a, 0), *oldest = ring_at(a, 2 * h), *c = ring_at(a, h);
-        double span = newest->t - oldest->t;
-        double at = (newest->wt - oldest->wt) / span;
-        double as = (newest->ws - oldest->ws) / span;
-        double w, e, k, knee_acc = accel_knee(a, c, at, as, &w);
-
-        if (!a->imu_init) {
-            if (w < 0.5)
-                return;
-            /* start at the accelerometer angle, carried to now by the gyros */
-            a->knee_imu = knee_acc;
-            c->knee = knee_acc;
-            for (uint32_t b = h; b-- > 0;) {
-                struct imu_sample *s = ring_at(a, b), *p = ring_at(a, b + 1);
-
-                a->knee_imu += 0.5 * (s->wt - s->ws + p->wt - p->ws) * (s->t - p->t);
-                s->knee = a->knee_imu;
-            }
-            a->knee_imu = kn_wrap_pi(a->knee_imu);
-            a->imu_init = true;
-            return;
+    if (!m->init) {
+        for (int i = 0; i < 3; i++) {
+            m->g_mean[i] = gyro[i];
+            m->g_var[i] = STILL_GYRO_SD * STILL_GYRO_SD;     /* not still until shown */
+            m->a_vec[i] = accel[i];
         }
-        if (w <= 0)
-            return;
-        e = kn_wrap_pi(knee_acc - c->knee);
-        k = w * dt / IMU_TAU_S;
-        a->knee_imu = kn_wrap_pi(a->knee_imu + k * e);
-        a->bias -= w * e * dt / (IMU_TAU_S * IMU_BIAS_TAU_S);
-        /* keep the stored estimates consistent with the correction */
-        for (uint32_t b = 0; b <= 2 * h; b++)
-            ring_at(a, b)->knee += k * e;
+        m->a_mean = a;
+        m->a_var = STILL_ACCEL_SD * STILL_ACCEL_SD;
+        m->init = true;
+        return;
+    }
+    for (int i = 0; i < 3; i++) {
+        double d = gyro[i] - m->g_mean[i];
+
+        m->g_mean[i] += k * d;
+        m->g_var[i] += k * (d * d - m->g_var[i]);
+        m->a_vec[i] += k * (accel[i] - m->a_vec[i]);
+    }
+    {
+        double d = a - m->a_mean;
+
+        m->a_mean += k * d;
+        m->a_var += k * (d * d - m->a_var);
     }
 }
 
-static bool imu_still(const struct kn_frame *f)
+/* Axial twist (gyro y, along the segment) is left out: shifting weight
+ * while standing twists the thigh without moving the knee's sagittal
+ * angle, which is what a calibration zeroes. */
+static bool motion_still(const struct motion *m)
 {
-    const double *acc[2] = { f->thigh_accel, f->shank_accel };
-    const double *gyr[2] = { f->thigh_gyro, f->shank_gyro };
-
-    for (int s = 0; s < 2; s++) {
-        double m = sqrt(acc[s][0] * acc[s][0] + acc[s][1] * acc[s][1] + acc[s][2] * acc[s][2]);
-        double g = sqrt(gyr[s][0] * gyr[s][0] + gyr[s][1] * gyr[s][1] + gyr[s][2] * gyr[s][2]);
-
-        if (fabs(m / KN_STANDARD_GRAVITY - 1.0) > STILL_ACCEL_G || g > STILL_GYRO_RADS)
-            return false;
-    }
-    return true;
+    return m->init && m->g_var[0] + m->g_var[2] < STILL_GYRO_SD * STILL_GYRO_SD &&
+           fabs(m->g_mean[0]) < STILL_GYRO_MEAN && fabs(m->g_mean[2]) < STILL_GYRO_MEAN &&
+           m->a_var < STILL_ACCEL_SD * STILL_ACCEL_SD && fabs(m->a_mean - 1.0) < STILL_ACCEL_G;
 }
 
 static bool imu_upright(const struct kn_frame *f)
@@ -227,14 +162,38 @@ static bool imu_upright(const struct kn_frame *f)
     return fabs(tilt_t) < UPRIGHT_TILT_DEG && fabs(tilt_s) < UPRIGHT_TILT_DEG;
 }
 
-/* Removes the part of a standing reading beyond the deadband. */
-static double deadband_excess(double knee)
+/* Before any calibration, a standing reading within the deadband is
+ * believed (people stand with the knee a little bent or a little back);
+ * beyond it, it is taken for a sensor offset and all of it removed:
+ * standing straight is the zero. */
+static double standing_offset(double knee)
 {
-    if (knee > STANDING_DEADBAND)
-        return knee - STANDING_DEADBAND;
-    if (knee < -STANDING_DEADBAND)
-        return knee + STANDING_DEADBAND;
-    return 0;
+    return fabs(knee) > STANDING_DEADBAND ? knee : 0;
+}
+
+static void remember_standing(struct kn_angle *a)
+{
+    memcpy(a->standing_t, a->thigh_motion.a_vec, sizeof(a->standing_t));
+    memcpy(a->standing_s, a->shank_motion.a_vec, sizeof(a->standing_s));
+    a->standing_raw_deg = kn_imu_knee_static(a->imu, a->standing_t, a->standing_s) * KN_DEG_PER_RAD;
+    a->have_standing = true;
+}
+
+/* The flexion axes were re-estimated: the same standing pose now reads
+ * another raw angle; move the zero with it. */
+static void follow_axes(struct kn_angle *a)
+{
+    unsigned v = kn_imu_knee_axes_version(a->imu);
+    double raw;
+
+    if (v == a->axes_version)
+        return;
+    a->axes_version = v;
+    if (!a->have_standing)
+        return;
+    raw = kn_imu_knee_static(a->imu, a->standing_t, a->standing_s) * KN_DEG_PER_RAD;
+    a->zero_imu += raw - a->standing_raw_deg;
+    a->standing_raw_deg = raw;
 }
 
 void kn_angle_push(struct kn_angle *a, const struct kn_frame *f, double dt, struct kn_angle_out *out)
@@ -242,20 +201,29 @@ void kn_angle_push(struct kn_angle *a, const struct kn_frame *f, double dt, stru
     bool have_imu = (f->present & (KN_HAS_THIGH_IMU | KN_HAS_SHANK_IMU)) ==
                     (KN_HAS_THIGH_IMU | KN_HAS_SHANK_IMU);
     bool have_flex = f->present & KN_HAS_FLEX;
-    bool still = false, upright = false;
+    bool still = false, upright = false, flex_still = true;
     double imu_deg = NAN, flex_deg = NAN, rate = NAN;
 
     if (have_imu) {
-        push_imu(a, f, dt);
-        if (a->imu_init) {
-            imu_deg = a->knee_imu * KN_DEG_PER_RAD - a->zero_imu;
-            rate = (f->thigh_gyro[2] - f->shank_gyro[2] - a->bias) * KN_DEG_PER_RAD;
+        double knee_rad, rate_rads;
+
+        a->imu_valid = kn_imu_knee_push(a->imu, f, dt, &knee_rad, &rate_rads);
+        follow_axes(a);
+        if (a->imu_valid) {
+            a->imu_raw_deg = knee_rad * KN_DEG_PER_RAD;
+            imu_deg = a->imu_raw_deg - a->zero_imu;
+            rate = rate_rads * KN_DEG_PER_RAD;
         }
-        still = imu_still(f);
+        motion_update(&a->thigh_motion, f->thigh_gyro, f->thigh_accel, dt);
+        motion_update(&a->shank_motion, f->shank_gyro, f->shank_accel, dt);
+        still = motion_still(&a->thigh_motion) && motion_still(&a->shank_motion);
         upright = still && imu_upright(f);
-    } else {
-        a->imu_init = false;
-        a->ring_n = 0;
+    } else if (a->imu_valid || a->thigh_motion.init) {
+        /* an IMU dropped out: start over when both are back */
+        a->imu_valid = false;
+        kn_imu_knee_reset(a->imu);
+        follow_axes(a);
+        a->thigh_motion.init = a->shank_motion.init = false;
     }
 
     if (have_flex) {
@@ -268,16 +236,20 @@ void kn_angle_push(struct kn_angle *a, const struct kn_frame *f, double dt, stru
         a->prev_flex = raw;
         a->have_prev_flex = true;
         flex_deg = raw - a->zero_flex;
+        /* still while the reading stays within a degree of an anchor */
+        if (!a->flex_anchor_set || fabs(raw - a->flex_anchor) > STILL_FLEX_DEG) {
+            a->flex_anchor = raw;
+            a->flex_anchor_set = true;
+            flex_still = false;
+        }
         if (!have_imu) {
             rate = a->flex_rate;
-            /* still while the reading stays within a degree of an anchor */
-            if (!a->flex_anchor_set || fabs(raw - a->flex_anchor) > STILL_FLEX_DEG) {
-                a->flex_anchor = raw;
-                a->flex_anchor_set = true;
-            } else {
-                still = true;
-            }
+            still = flex_still;
             upright = still && fabs(flex_deg) < 15.0;
+        } else {
+            /* every sensor must agree the leg is still */
+            still = still && flex_still;
+            upright = upright && flex_still;
         }
     } else {
         a->have_prev_flex = false;
@@ -289,13 +261,14 @@ void kn_angle_push(struct kn_angle *a, const struct kn_frame *f, double dt, stru
      * like a sensor offset */
     if (upright && a->still_s >= AUTOZERO_STILL_S && !a->calibrated) {
         if (!isnan(imu_deg)) {
-            double c = deadband_excess(imu_deg);
+            double c = standing_offset(imu_deg);
 
             a->zero_imu += c;
             imu_deg -= c;
+            remember_standing(a);
         }
         if (!isnan(flex_deg)) {
-            double c = deadband_excess(isnan(imu_deg) ? flex_deg : flex_deg - imu_deg);
+            double c = isnan(imu_deg) ? standing_offset(flex_deg) : flex_deg - imu_deg;
 
             a->zero_flex += c;
             flex_deg -= c;
@@ -305,6 +278,9 @@ void kn_angle_push(struct kn_angle *a, const struct kn_frame *f, double dt, stru
 
     out->imu_knee_deg = imu_deg;
     out->flex_deg = flex_deg;
+    out->check_deg = !isnan(flex_deg) ? flex_deg - (a->fuse_init ? a->fuse_off : 0)
+                     : !isnan(imu_deg) ? kn_imu_knee_accel_opinion(a->imu) * KN_DEG_PER_RAD - a->zero_imu
+                                       : NAN;
     out->rate_dps = rate;
     out->still = a->still_s >= 1.0;
     out->still_s = a->still_s;
@@ -318,7 +294,6 @@ void kn_angle_push(struct kn_angle *a, const struct kn_frame *f, double dt, stru
             a->fuse_init = true;
         } else {
             a->fuse_fast = kn_lowpass(a->fuse_fast, diff, dt, FUSE_TAU_FAST_S);
-            /* follow fast from a clear disagreement until it is gone */
             if (fabs(a->fuse_fast - a->fuse_off) > FUSE_SLIP_DEG)
                 a->fuse_slipping = true;
             else if (fabs(a->fuse_fast - a->fuse_off) < FUSE_SETTLED_DEG)
@@ -348,16 +323,17 @@ double kn_angle_calibrate(struct kn_angle *a)
 {
     double before = 0;
 
-    if (a->imu_init) {
-        double imu_deg = a->knee_imu * KN_DEG_PER_RAD - a->zero_imu;
+    if (a->imu_valid) {
+        double imu_deg = a->imu_raw_deg - a->zero_imu;
 
         before = imu_deg;
         a->zero_imu += imu_deg;
+        remember_standing(a);
     }
     if (a->have_prev_flex) {
         double flex_deg = a->prev_flex - a->zero_flex;
 
-        if (!a->imu_init)
+        if (!a->imu_valid)
             before = flex_deg;
         a->zero_flex += flex_deg;
         a->fuse_off = a->fuse_fast = 0;
@@ -371,14 +347,14 @@ void kn_angle_shift_flex_zero(struct kn_angle *a, double delta_deg)
     a->zero_flex += delta_deg;
 }
 
-double kn_angle_zero_offset(const struct kn_angle *a)
-{
-    if (a->imu_init)
-        return a->zero_imu;
-    return a->zero_flex;
-}
-
 double kn_angle_still_s(const struct kn_angle *a)
 {
     return a->still_s;
+}
+
+double kn_angle_zero_offset(const struct kn_angle *a)
+{
+    if (a->imu_valid)
+        return a->zero_imu;
+    return a->zero_flex;
 }

@@ -3,24 +3,14 @@
  * Knee flexion angle from whatever the sleeve has:
  *
  * - flex sensor: calibrated already; only its zero moves (sleeve slip).
- * - two IMUs: the knee-centre method.  Each IMU's accelerometer is moved
- *   to the knee joint centre by removing its own rotational acceleration
- *   about the joint (tangential alpha*r and centripetal omega^2*r, with the
- *   sensor's lever arm r).  Both then measure the same vector — the knee
- *   centre's specific force — in their own frames, so the angle between
- *   the two readings is the knee angle, whatever the hip and the knee do
- *   (running's linear accelerations cancel).  The gyro difference carries
- *   the fast motion; the accelerometer angle corrects its drift through a
- *   complementary filter with a bias-estimating integral term, weighted
- *   down when the knee centre is near free fall (flight phase) where the
- *   reference vanishes.  docs/accuracy.md compares it with per-segment
- *   complementary filters.
+ * - two IMUs: the knee-centre method with estimated flexion axes
+ *   (analysis/imu-knee.h); docs/accuracy.md has its measured accuracy.
  * - both: the flex sensor's dynamics with the IMUs' absolute zero (the
  *   offset between them is low-passed), so a slipping sleeve is corrected.
  *
  * Zero: an explicit calibration (standing straight) or, until one is
  * made, quiet standing with the segments upright: a standing knee reading
- * beyond ±3 degrees is taken as a sensor offset and removed.
+ * beyond ±5 degrees is taken as a sensor offset and removed.
  */
 #pragma once
 
@@ -41,6 +31,9 @@ struct kn_angle_out {
     double imu_knee_deg;      /* IMU-only estimate, zeroed; NaN without both IMUs */
     double flex_deg;          /* flex sensor, zeroed; NaN without it */
     enum kn_angle_source source;
+    double check_deg;         /* an independent opinion of knee_deg for sudden
+                                 extremes: the flex sensor when there is one,
+                                 else the IMUs' accelerometers; NaN when none */
     bool still;               /* the leg has been still for >= 1 s */
     double still_s;           /* for how long */
     bool upright;             /* still, with thigh and shank near vertical (IMUs), or flex near 0 */

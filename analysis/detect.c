@@ -22,10 +22,13 @@
  * transition (speeding up, slowing down) */
 #define STABLE_FRACTION 0.15
 #define DEFAULT_CONTACT_S 0.30
+/* an extreme angle's independent opinion may lag this fraction of the
+ * limit behind, on the straight side */
+#define CHECK_MARGIN 0.5
 #define LOADING_FRACTION 0.6
 
 struct hsample {
-    double t, knee, rate, frontal;
+    double t, knee, rate, frontal, check;
 };
 
 /* One alert kind's episode state. */
@@ -45,6 +48,10 @@ struct band {
     double frontal_exc[RECENT];
     uint32_t n_frontal;
     double stance_peak_base, frontal_base;   /* medians of the two above */
+    /* usual terminal extension (each stride's least flexion) */
+    double usual_min[RECENT];
+    uint32_t n_usual;
+    double usual_min_med;
     /* range of motion */
     double cad_sum;
     uint32_t n_base;
@@ -71,6 +78,8 @@ struct kn_detect {
     bool stance_open;
     bool stance_alerted;
     double phi, phi_min, phi_max;
+    double usual_any;         /* the latest band's usual extension, NaN until known */
+    bool walking;             /* the latest stride was walking */
     uint32_t unstable_run;    /* strides in a row that looked unstable */
     bool stride_unstable;
     bool stride_abnormal;
@@ -125,6 +134,7 @@ void kn_detect_reset(struct kn_detect *d)
     gates_reset(d);
     d->stance_ic = NAN;
     d->typical_contact = NAN;
+    d->usual_any = NAN;
     d->prev_t = NAN;
     d->prev_stride_s = NAN;
     d->cur_band = -1;
@@ -262,9 +272,29 @@ static double recent_speed(const struct kn_detect *d, double t, double sign)
 
 /* --- per sample: hyperextension ----------------------------------------------- */
 
-static void check_hyperextension(struct kn_detect *d, const struct hsample *s, struct out *o)
+/* How far past straight counts as hyperextension for this wearer.  Some
+ * knees habitually reach a few degrees past straight at the end of every
+ * swing (lax ligaments, or a sleeve zeroed on a slightly bent standing
+ * knee): "sudden" is beyond what this knee usually does, and never less
+ * than the threshold.  Until the usual is known (three strides at this
+ * cadence, or another cadence's), only a clear hyperextension — the
+ * critical depth — counts. */
+static double hyperextension_limit(const struct kn_detect *d)
 {
     double limit = P(d, KN_PARAM_HYPEREXT_DEG);
+    double usual = d->usual_any;
+    double walking = d->walking ? P(d, KN_PARAM_HYPEREXT_WALKING_MARGIN_DEG) : 0.0;
+
+    if (d->cur_band >= 0 && d->bands[d->cur_band].n_usual >= 3)
+        usual = d->bands[d->cur_band].usual_min_med;
+    if (isnan(usual))
+        return P(d, KN_PARAM_HYPEREXT_CRITICAL_DEG) + walking;
+    return limit + fmax(0.0, -usual) + walking;
+}
+
+static void check_hyperextension(struct kn_detect *d, const struct hsample *s, struct out *o)
+{
+    double limit = hyperextension_limit(d);
     struct gate *g = &d->gates[KN_ALERT_HYPEREXTENSION];
     bool cond;
 
@@ -277,10 +307,16 @@ static void check_hyperextension(struct kn_detect *d, const struct hsample *s, s
         double depth = -s->knee;
         enum kn_severity sev;
 
-        d->stride_abnormal = true;
         if (speed < P(d, KN_PARAM_HYPEREXT_SPEED_DPS) ||
             !refractory_over(d, KN_ALERT_HYPEREXTENSION, s->t, KN_PARAM_HYPEREXT_REFRACTORY_S))
             return;     /* slow (a posture, not an injury mechanism) or a repeat */
+        /* A gyro-integrated angle can run away in a twisting step; an
+         * alert needs the independent opinion (the accelerometers,
+         * smoothed and so some degrees behind a fast movement) to agree
+         * that the knee is close to straight or past it. */
+        if (!isnan(s->check) && s->check > CHECK_MARGIN * limit)
+            return;
+        d->stride_abnormal = true;
         sev = (depth >= P(d, KN_PARAM_HYPEREXT_CRITICAL_DEG) ||
                speed >= P(d, KN_PARAM_HYPEREXT_CRITICAL_SPEED_DPS))
                   ? KN_SEVERITY_CRITICAL : KN_SEVERITY_WARNING;
@@ -378,7 +414,7 @@ size_t kn_detect_sample(struct kn_detect *d, const struct kn_detect_sample *in, 
     double dt = isnan(d->prev_t) ? 0 : in->t - d->prev_t;
 
     *s = (struct hsample) { .t = in->t, .knee = in->knee_deg, .rate = in->rate_dps,
-                            .frontal = in->frontal_rads };
+                            .frontal = in->frontal_rads, .check = in->check_deg };
     d->head = (d->head + 1u) & HIST_MASK;
     if (d->count < HIST_CAP)
         d->count++;
@@ -577,6 +613,7 @@ size_t kn_detect_stride(struct kn_detect *d, const struct kn_stride *s, double n
 
     d->stride_counter++;
     d->since_start++;
+    d->walking = s->activity == KN_ACTIVITY_WALKING;
     stable = !isnan(d->prev_stride_s) &&
              fabs(s->stride_s - d->prev_stride_s) <= STABLE_FRACTION * d->prev_stride_s;
     d->prev_stride_s = s->stride_s;
@@ -601,6 +638,14 @@ size_t kn_detect_stride(struct kn_detect *d, const struct kn_stride *s, double n
         return o.n;
     if (!d->stride_abnormal)
         check_locking(d, s, bd, now, &locked, &o);
+    /* the usual extension: every stride but a locked or buckling one (a
+     * single hyperextension does not move a median) */
+    if (!locked && !d->stride_unstable) {
+        push_recent(bd->usual_min, &bd->n_usual, RECENT, s->min_flex_deg);
+        bd->usual_min_med = kn_median(bd->usual_min, bd->n_usual);
+        if (bd->n_usual >= 3)
+            d->usual_any = bd->usual_min_med;
+    }
     if (d->stride_abnormal || locked)
         return o.n;
     if (!isnan(s->stance_peak_flex_deg)) {

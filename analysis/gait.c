@@ -21,6 +21,8 @@
 #define SWING_FRACTION 0.4        /* of the recent mid-swing peaks */
 #define IC_SEARCH_S 0.20          /* after the zero crossing */
 #define TO_SEARCH_S 0.30          /* before the shank turns forward */
+#define STOP_STEP_FRACTION 0.15   /* of the swing peak: the swing has ended */
+#define STOP_STEP_HOLD_S 0.25     /* ... and the shank never turned back */
 #define IMPACT_MIN_G 1.5
 /* accel method */
 #define STEP_MIN_G 1.3
@@ -75,6 +77,7 @@ struct kn_gait {
     /* gyro */
     enum gyro_state gy;
     double swing_thr;
+    double swing_end_t;
     double prev_w, zc_up_t;
     double peaks[8];
     uint32_t n_peaks;
@@ -365,6 +368,7 @@ static void gyro_step(struct kn_gait *g, const struct sample *s, struct out_buf 
                     emit(o, KN_GAIT_TO, KN_GAIT_GYRO, to, NAN);
             }
             g->gy = GY_WAIT_ZC;
+            g->swing_end_t = NAN;
         }
         break;
     case GY_WAIT_ZC:
@@ -373,6 +377,28 @@ static void gyro_step(struct kn_gait *g, const struct sample *s, struct out_buf 
             g->zc_t = s->t;
             g->min_w = s->w;
             g->min_t = s->t;
+            break;
+        }
+        /* The step that stops a walk lands without the shank turning
+         * back: its swing just ends.  The contact is then where the
+         * forward rotation died away. */
+        if (isnan(g->swing_end_t) && s->w < STOP_STEP_FRACTION * g->swing_peak)
+            g->swing_end_t = s->t;
+        if (!isnan(g->swing_end_t) && s->t - g->swing_end_t > STOP_STEP_HOLD_S) {
+            double ic = g->swing_end_t, peak = NAN;
+
+            if (!isnan(s->m)) {
+                uint32_t pk = hist_peak_m(g, g->swing_end_t - 0.05, g->swing_end_t + 0.12);
+
+                if (pk != UINT32_MAX) {
+                    pk = first_large_peak(g, pk, 0.15);
+                    peak = hist_at(g, pk)->mi;
+                    if (peak >= IMPACT_MIN_G)
+                        ic = impact_onset(g, pk);
+                }
+            }
+            emit_ic(g, o, ic, peak);
+            g->gy = GY_WAIT_SWING;
         } else if (s->t - g->swing_peak_t > 0.6) {
             g->gy = GY_WAIT_SWING;
         }

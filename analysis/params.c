@@ -21,7 +21,7 @@ static const struct kn_param_info table[KN_PARAM_COUNT] = {
       "stance flexion beyond the wearer's usual stance peak that counts as giving way" },
     { KN_PARAM_COLLAPSE_SPEED_DPS, "instability.collapse_speed_dps", "deg/s", KN_PARAM_REAL, 0, 3000, 150,
       "... reached at least this fast" },
-    { KN_PARAM_FRONTAL_DEG, "instability.frontal_deg", "deg", KN_PARAM_REAL, 2, 60, 8,
+    { KN_PARAM_FRONTAL_DEG, "instability.frontal_deg", "deg", KN_PARAM_REAL, 2, 60, 10,
       "frontal-plane (varus/valgus) shank excursion in one stance beyond the usual" },
     { KN_PARAM_INSTABILITY_REFRACTORY_S, "instability.refractory_s", "s", KN_PARAM_REAL, 0, 3600, 5,
       "quiet time after an episode before another alert" },
@@ -55,6 +55,8 @@ static const struct kn_param_info table[KN_PARAM_COUNT] = {
       "quiet time after an advice before the same advice again" },
     { KN_PARAM_RUNNING_MIN_CADENCE_SPM, "gait.running_min_cadence_spm", "spm", KN_PARAM_REAL, 100, 220, 140,
       "strides at or above this cadence count as running" },
+    { KN_PARAM_HYPEREXT_WALKING_MARGIN_DEG, "hyperextension.walking_margin_deg", "deg", KN_PARAM_REAL, 0, 30, 3,
+      "extra depth allowed while walking, where heel strike passes through full extension" },
 };
 
 void kn_params_init(struct kn_params *p)

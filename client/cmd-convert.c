@@ -106,7 +106,7 @@ int kn_cmd_convert(int argc, char **argv)
     g_autofree char *output = NULL, *truth = NULL, *side = NULL, *all = NULL, *mount = NULL;
     gboolean list = FALSE, with_flex = FALSE;
     double lowpass_hz = 0, sensor_offset_m = 0.12, knee_shift_mm = 0, max_gap_s = 0.1;
-    double flex_noise_deg = 0, gyro_gain = 1.0;
+    double flex_noise_deg = 0, gyro_gain = 2.0;
     int seed = 1;
     struct kn_convert_opts opts = { 0 };
     const struct kn_convert_format *fmt;
@@ -116,7 +116,7 @@ int kn_cmd_convert(int argc, char **argv)
         { "side", 0, 0, G_OPTION_ARG_STRING, &side, "Leg: left or right (default: from the file name, or right)", "SIDE" },
         { "all", 0, 0, G_OPTION_ARG_FILENAME, &all, "Convert every input of the format found in DIR into the -o directory", "DIR" },
         { "list-formats", 0, 0, G_OPTION_ARG_NONE, &list, "List the input formats", NULL },
-        { "gyro-gain", 0, 0, G_OPTION_ARG_DOUBLE, &gyro_gain, "thigh-shank-imu: multiply the gyro by G (the source's scale is uncertain; default 1)", "G" },
+        { "gyro-gain", 0, 0, G_OPTION_ARG_DOUBLE, &gyro_gain, "thigh-shank-imu: gyro scale as a multiple of the source reader's 1000/32768 dps (default 2: +-2000 dps, docs/datasets.md)", "G" },
         { "lowpass-hz", 0, 0, G_OPTION_ARG_DOUBLE, &lowpass_hz, "mocap-vicon: marker low-pass cut-off (default 8)", "HZ" },
         { "sensor-offset-m", 0, 0, G_OPTION_ARG_DOUBLE, &sensor_offset_m, "mocap-vicon: distance of the virtual IMUs from the knee (default 0.12)", "M" },
         { "knee-shift-mm", 0, 0, G_OPTION_ARG_DOUBLE, &knee_shift_mm, "mocap-vicon: shift the knee and ankle markers medially (default 0)", "MM" },

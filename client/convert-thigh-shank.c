@@ -140,10 +140,9 @@ static gboolean convert(const struct kn_convert_opts *opts, GError **error)
         kn_convert_meta_set(meta.extra, key, "%s", text);
     }
     kn_convert_meta_set(meta.extra, "gyro_scale_note",
-                        "1000/32768 dps per count as in the source reader; likely 2000/32768 "
-                        "(docs/datasets.md)");
-    if (opts->gyro_gain != 1.0)
-        kn_convert_meta_set(meta.extra, "gyro_gain", "%g", opts->gyro_gain);
+                        "%g x the source reader's 1000/32768 dps per count (2 = an MPU9250 at "
+                        "+-2000 dps, docs/datasets.md)", opts->gyro_gain);
+    kn_convert_meta_set(meta.extra, "gyro_gain", "%g", opts->gyro_gain);
     if (named) {
         kn_convert_meta_set(meta.extra, "subject", "NO%u", subject);
         kn_convert_meta_set(meta.extra, "trial", "%u", trial);

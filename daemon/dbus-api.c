@@ -557,6 +557,11 @@ KnDBusApi *kn_dbus_api_new(KnCore *core, GDBusConnection *connection, GError **e
     return g_steal_pointer(&api);
 }
 
+GDBusObjectManagerServer *kn_dbus_api_get_object_manager(KnDBusApi *api)
+{
+    return api ? api->manager : NULL;
+}
+
 void kn_dbus_api_free(KnDBusApi *api)
 {
     if (!api)

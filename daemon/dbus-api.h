@@ -23,6 +23,9 @@ typedef struct _KnDBusApi KnDBusApi;
 KnDBusApi *kn_dbus_api_new(KnCore *core, GDBusConnection *connection, GError **error);
 /* Unexports everything and unregisters from the core.  Accepts NULL. */
 void kn_dbus_api_free(KnDBusApi *api);
+/* The ObjectManager of /org/kneed/Kneed1, for other publishers' objects
+ * (the BLE state at /org/kneed/Kneed1/bluetooth). */
+GDBusObjectManagerServer *kn_dbus_api_get_object_manager(KnDBusApi *api);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KnDBusApi, kn_dbus_api_free)
 
 /* The a{sv} forms shared with kneectl's documentation (NaN metrics are

@@ -19,6 +19,8 @@ daemon_kneed_CPPFLAGS = $(daemon_libkneedcore_a_CPPFLAGS)
 daemon_kneed_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(SYSTEMD_CFLAGS)
 daemon_kneed_SOURCES = daemon/main.c
 daemon_kneed_LDADD = \
+	daemon/libkneeble.a \
+	dbus/libkneedbusble.a \
 	daemon/libkneedcore.a \
 	dbus/libkneedbus.a \
 	drivers/libkneedrivers.a \

@@ -15,6 +15,8 @@
 #include <locale.h>
 #include <stdio.h>
 
+#include "daemon/ble-config.h"
+#include "daemon/ble-publisher.h"
 #include "daemon/config.h"
 #include "daemon/core.h"
 #include "daemon/dbus-api.h"
@@ -28,7 +30,7 @@
  * module not built in yet keeps its group accepted so that a shared
  * kneed.conf works with every build. */
 static const KnConfigGroup module_groups[] = {
-    { "bluetooth", NULL, NULL },    /* issue 4: the BLE GATT publisher */
+    { KN_BLE_CONFIG_GROUP, kn_ble_settings_check_group, NULL },   /* the BLE peripheral */
 };
 
 typedef struct {
@@ -41,6 +43,7 @@ typedef struct {
     KnSystemd *sd;
     GDBusConnection *bus;
     KnDBusApi *api;
+    KnBlePublisher *ble;
     guint name_id;
     gboolean name_owned;
 } Daemon;
@@ -102,6 +105,17 @@ static gboolean on_stop_signal(gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
+/* Bluetooth is optional: kneed runs on without it and its status says why. */
+static void start_ble(Daemon *d, const KnConfig *config)
+{
+    g_autoptr(GError) error = NULL;
+
+    d->ble = kn_ble_publisher_new(d->core, kn_config_get_file(config),
+                                  kn_dbus_api_get_object_manager(d->api), &error);
+    if (!d->ble && error)
+        g_warning("Bluetooth unavailable: %s", error->message);
+}
+
 static gboolean on_reload_signal(gpointer user_data)
 {
     Daemon *d = user_data;
@@ -115,6 +129,11 @@ static gboolean on_reload_signal(gpointer user_data)
         kn_systemd_ready(d->sd);
         kn_systemd_status(d->sd, "Reload failed: %s", error->message);
         return G_SOURCE_CONTINUE;
+    }
+    if (kn_ble_publisher_config_changed(d->ble, kn_config_get_file(config))) {
+        g_message("restarting Bluetooth with the new [bluetooth] settings");
+        g_clear_pointer(&d->ble, kn_ble_publisher_free);
+        start_ble(d, config);
     }
     if (!kn_config_same_source(d->config, config)) {
         kn_config_free(d->config);
@@ -223,6 +242,7 @@ int main(int argc, char **argv)
         d.exit_status = 1;
         goto out;
     }
+    start_ble(&d, d.config);
     d.name_id = g_bus_own_name_on_connection(d.bus, KN_DBUS_NAME,
                                              G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
                                              on_name_acquired, on_name_lost, &d, NULL);
@@ -230,6 +250,7 @@ int main(int argc, char **argv)
 
 out:
     kn_core_clear_source(d.core);
+    kn_ble_publisher_free(d.ble);
     if (d.name_id)
         g_bus_unown_name(d.name_id);
     kn_dbus_api_free(d.api);

@@ -70,8 +70,9 @@ static void test_calibrate(void)
         g_assert_cmpint(kn_analysis_push(a, &f), ==, 0);
     }
     g_assert_cmpint(kn_analysis_calibrate(a, &cal), ==, -EBUSY);
-    /* still for 1.2 s: accepted, and the knee reads 0 after */
-    for (double end = t + 1.2; t < end; t += 0.005) {
+    /* still for 3 s (the first second or so settles the stillness
+     * statistics): accepted, and the knee reads 0 after */
+    for (double end = t + 3.0; t < end; t += 0.005) {
         f = standing(t, 2.5);
         g_assert_cmpint(kn_analysis_push(a, &f), ==, 0);
     }

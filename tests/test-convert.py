@@ -106,7 +106,8 @@ class ConvertDataSets(unittest.TestCase):
                 with self.subTest(os.path.basename(path), seg=seg):
                     a = np.column_stack([rec['%s_a%s' % (seg, ax)][quiet] for ax in 'xyz'])
                     g = np.degrees(np.column_stack([rec['%s_g%s' % (seg, ax)][quiet] for ax in 'xyz']))
-                    self.assertLess(np.abs(g).max(), 10, 'not standing still')
+                    # at +-2000 dps the MPU9250's bias and noise reach ~15 deg/s
+                    self.assertLess(np.abs(g).max(), 20, 'not standing still')
                     self.assertAlmostEqual(np.linalg.norm(a.mean(0)), G, delta=0.5)
                     self.assertGreater(a[:, 1].mean(), 0.9 * G)
 

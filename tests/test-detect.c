@@ -42,7 +42,7 @@ static void sample(struct kn_detect *d, struct sink *s, double t, double knee, d
 {
     struct kn_alert out[KN_DETECT_MAX_ALERTS];
     struct kn_detect_sample in = {
-        .t = t, .knee_deg = knee, .rate_dps = rate, .frontal_rads = NAN,
+        .t = t, .knee_deg = knee, .rate_dps = rate, .check_deg = NAN, .frontal_rads = NAN,
         .last_ic = NAN, .typical_contact_s = NAN,
     };
 
@@ -68,64 +68,6 @@ static double ramp(struct kn_detect *d, struct sink *s, double t, double from, d
         sample(d, s, t, to, 0);
     }
     return t;
-}
-
-static void test_hyperextension_fires_on_the_sample(void)
-{
-    struct kn_detect *d = new_detect();
-    struct sink s = { 0 };
-    double t;
-
-    t = ramp(d, &s, 0, 20, 10, 50, 1.0);
-    g_assert_cmpint(s.n, ==, 0);
-    /* 10 -> -9 at 400 deg/s: crosses -5 on the sample where knee = -5.0
-     * is first passed */
-    t = ramp(d, &s, t, 10, -9, 400, 0.1);
-    g_assert_cmpint(s.n, ==, 1);
-    g_assert_cmpint(s.a[0].kind, ==, KN_ALERT_HYPEREXTENSION);
-    /* the sample where the knee first went below -5 */
-    g_assert_cmpfloat(s.a[0].value, >, 5.0);
-    g_assert_cmpfloat(s.a[0].value, <=, 5.0 + 400 * 0.005 + 1e-9);
-    g_assert_cmpfloat(s.a[0].threshold, ==, 5.0);
-    g_assert_cmpint(s.a[0].severity, ==, KN_SEVERITY_CRITICAL);    /* 400 deg/s */
-    g_assert_nonnull(strstr(s.a[0].message, "past straight"));
-    /* staying there is the same episode */
-    t = ramp(d, &s, t, -9, -9, 1, 2.0);
-    g_assert_cmpint(s.n, ==, 1);
-    /* back to straight, and again 3 s later at 200 deg/s: a new episode,
-     * a warning */
-    t = ramp(d, &s, t, -9, 5, 200, 3.0);
-    t = ramp(d, &s, t, 5, -7, 200, 0.2);
-    g_assert_cmpint(s.n, ==, 2);
-    g_assert_cmpint(s.a[1].severity, ==, KN_SEVERITY_WARNING);
-    (void) t;
-    kn_detect_free(d);
-}
-
-static void test_slow_hyperextension_is_posture(void)
-{
-    struct kn_detect *d = new_detect();
-    struct sink s = { 0 };
-
-    /* leaning back into a locked knee at 20 deg/s */
-    ramp(d, &s, ramp(d, &s, 0, 5, -8, 20, 5.0), -8, 5, 20, 1.0);
-    g_assert_cmpint(s.n, ==, 0);
-    kn_detect_free(d);
-}
-
-static void test_hyperextension_refractory(void)
-{
-    struct kn_detect *d = new_detect();
-    struct sink s = { 0 };
-    double t = 0;
-
-    /* two snaps 0.5 s apart: one alert (refractory 1 s) */
-    t = ramp(d, &s, t, 5, -8, 400, 0.05);
-    t = ramp(d, &s, t, -8, 5, 400, 0.3);
-    t = ramp(d, &s, t, 5, -8, 400, 0.05);
-    g_assert_cmpint(s.n, ==, 1);
-    (void) t;
-    kn_detect_free(d);
 }
 
 static struct kn_stride make_stride(double t, double cadence, double min, double max, double stance_peak)
@@ -161,6 +103,102 @@ static double strides(struct kn_detect *d, struct sink *s, double t, int n, doub
         keep(s, out, kn_detect_stride(d, &st, t, out));
     }
     return t;
+}
+
+static void test_hyperextension_fires_on_the_sample(void)
+{
+    struct kn_detect *d = new_detect();
+    struct sink s = { 0 };
+    double t;
+
+    /* a few strides that straighten to 5 degrees: the usual extension */
+    t = strides(d, &s, 0, 5, 170, 5, 100);
+    t = ramp(d, &s, t, 20, 10, 50, 1.0);
+    g_assert_cmpint(s.n, ==, 0);
+    /* 10 -> -9 at 400 deg/s: crosses -5 on the sample where knee = -5.0
+     * is first passed */
+    t = ramp(d, &s, t, 10, -9, 400, 0.1);
+    g_assert_cmpint(s.n, ==, 1);
+    g_assert_cmpint(s.a[0].kind, ==, KN_ALERT_HYPEREXTENSION);
+    /* the sample where the knee first went below -5 */
+    g_assert_cmpfloat(s.a[0].value, >, 5.0);
+    g_assert_cmpfloat(s.a[0].value, <=, 5.0 + 400 * 0.005 + 1e-9);
+    g_assert_cmpfloat(s.a[0].threshold, ==, 5.0);
+    g_assert_cmpint(s.a[0].severity, ==, KN_SEVERITY_CRITICAL);    /* 400 deg/s */
+    g_assert_nonnull(strstr(s.a[0].message, "past straight"));
+    /* staying there is the same episode */
+    t = ramp(d, &s, t, -9, -9, 1, 2.0);
+    g_assert_cmpint(s.n, ==, 1);
+    /* back to straight, and again 3 s later at 200 deg/s: a new episode,
+     * a warning */
+    t = ramp(d, &s, t, -9, 5, 200, 3.0);
+    t = ramp(d, &s, t, 5, -7, 200, 0.2);
+    g_assert_cmpint(s.n, ==, 2);
+    g_assert_cmpint(s.a[1].severity, ==, KN_SEVERITY_WARNING);
+    (void) t;
+    kn_detect_free(d);
+}
+
+static void test_slow_hyperextension_is_posture(void)
+{
+    struct kn_detect *d = new_detect();
+    struct sink s = { 0 };
+    double t = strides(d, &s, 0, 5, 170, 5, 100);
+
+    /* leaning back into a locked knee at 20 deg/s */
+    ramp(d, &s, ramp(d, &s, t, 5, -8, 20, 5.0), -8, 5, 20, 1.0);
+    g_assert_cmpint(s.n, ==, 0);
+    kn_detect_free(d);
+}
+
+static void test_hyperextension_refractory(void)
+{
+    struct kn_detect *d = new_detect();
+    struct sink s = { 0 };
+    double t = strides(d, &s, 0, 5, 170, 5, 100);
+
+    /* two snaps 0.5 s apart: one alert (refractory 1 s) */
+    t = ramp(d, &s, t, 5, -8, 400, 0.05);
+    t = ramp(d, &s, t, -8, 5, 400, 0.3);
+    t = ramp(d, &s, t, 5, -8, 400, 0.05);
+    g_assert_cmpint(s.n, ==, 1);
+    (void) t;
+    kn_detect_free(d);
+}
+
+static void test_hyperextension_before_strides(void)
+{
+    struct kn_detect *d = new_detect();
+    struct sink s = { 0 };
+    double t;
+
+    /* nothing known of this knee yet: only a clear hyperextension, the
+     * critical depth (10 degrees) */
+    t = ramp(d, &s, 0, 10, -9, 400, 0.5);
+    t = ramp(d, &s, t, -9, 10, 400, 1.5);
+    g_assert_cmpint(s.n, ==, 0);
+    ramp(d, &s, t, 10, -12, 400, 0.2);
+    g_assert_cmpint(s.n, ==, 1);
+    g_assert_cmpfloat(s.a[0].threshold, ==, 10.0);
+    kn_detect_free(d);
+}
+
+static void test_hyperextension_habitual(void)
+{
+    struct kn_detect *d = new_detect();
+    struct sink s = { 0 };
+    double t;
+
+    /* a knee that reaches 4 degrees past straight every stride: 5 more
+     * than that is sudden, less is this knee's way */
+    t = strides(d, &s, 0, 8, 170, -4, 95);
+    t = ramp(d, &s, t, 10, -8, 400, 0.5);
+    t = ramp(d, &s, t, -8, 10, 400, 1.5);
+    g_assert_cmpint(s.n, ==, 0);
+    ramp(d, &s, t, 10, -10, 400, 0.2);
+    g_assert_cmpint(s.n, ==, 1);
+    g_assert_cmpfloat(s.a[0].threshold, ==, 9.0);
+    kn_detect_free(d);
 }
 
 static void test_range_loss(void)
@@ -288,6 +326,8 @@ int main(int argc, char **argv)
     g_test_add_func("/detect/hyperextension/fires-on-the-sample", test_hyperextension_fires_on_the_sample);
     g_test_add_func("/detect/hyperextension/slow-is-posture", test_slow_hyperextension_is_posture);
     g_test_add_func("/detect/hyperextension/refractory", test_hyperextension_refractory);
+    g_test_add_func("/detect/hyperextension/before-strides", test_hyperextension_before_strides);
+    g_test_add_func("/detect/hyperextension/habitual", test_hyperextension_habitual);
     g_test_add_func("/detect/range-loss/sustained-only", test_range_loss);
     g_test_add_func("/detect/range-loss/like-with-like", test_range_compares_like_with_like);
     g_test_add_func("/detect/locking", test_locking);

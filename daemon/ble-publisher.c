@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "kneed"
+
+#include <errno.h>
+#include <string.h>
+
+#include "daemon/ble-config.h"
+#include "daemon/ble-publisher.h"
+#include "daemon/ble.h"
+#include "daemon/publisher.h"
+#include "dbus/kneed-ble-dbus.h"
+
+#define BATTERY_POLL_S 60
+
+struct _KnBlePublisher {
+    KnCore *core;
+    KnBleSettings settings;
+    GDBusConnection *system_bus;
+    KnBle *ble;
+    guint publisher_id;
+    GCancellable *cancel;         /* calibration in flight */
+    GDBusObjectManagerServer *manager;
+    GDBusObjectSkeleton *object;
+    KnDBusBluetooth *iface;
+    int sysfs_battery;            /* -1 unknown */
+    gboolean sysfs_failed;
+    guint battery_timer;
+    KnBleStatus status;
+};
+
+/* ---- core errors -> control point results (docs/gatt.md) ---- */
+
+static enum kn_cp_result result_from_error(const GError *error)
+{
+    if (!error)
+        return KN_CP_SUCCESS;
+    if (error->domain != KN_ERROR)
+        return KN_CP_FAILED;
+    switch ((KnError) error->code) {
+    case KN_ERROR_INVALID_ARGUMENT:
+    case KN_ERROR_UNKNOWN_KEY:
+    case KN_ERROR_OUT_OF_RANGE:
+        return KN_CP_INVALID_PARAMETER;
+    case KN_ERROR_NO_DATA:
+    case KN_ERROR_NOT_SUPPORTED:
+        return KN_CP_NOT_AVAILABLE;
+    case KN_ERROR_NOT_STILL:
+    case KN_ERROR_IN_PROGRESS:
+        return KN_CP_BUSY;
+    case KN_ERROR_SESSION_ACTIVE:
+    case KN_ERROR_NO_SESSION:
+        return KN_CP_WRONG_STATE;
+    case KN_ERROR_FAILED:
+    case KN_ERROR_TIMED_OUT:
+    case KN_ERROR_CODE_COUNT:
+        return KN_CP_FAILED;
+    }
+    return KN_CP_FAILED;
+}
+
+static enum kn_cp_result logged(const char *what, GError *error)
+{
+    if (error)
+        g_info("BLE: %s refused: %s", what, error->message);
+    return result_from_error(error);
+}
+
+/* ---- hooks: what phones ask ---- */
+
+static enum kn_cp_result hook_start_session(gpointer data)
+{
+    KnBlePublisher *pub = data;
+    g_autoptr(GError) error = NULL;
+
+    kn_core_start_session(pub->core, NULL, &error);
+    return logged("start session", error);
+}
+
+static enum kn_cp_result hook_stop_session(gpointer data)
+{
+    KnBlePublisher *pub = data;
+    g_autoptr(GError) error = NULL;
+
+    kn_core_stop_session(pub->core, NULL, &error);
+    return logged("stop session", error);
+}
+
+static void calibrated(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+    GCancellable *cancel = g_task_get_cancellable(G_TASK(res));
+    struct kn_calibration cal;
+    KnBlePublisher *pub;
+    gboolean ok;
+
+    /* Cancelled: the publisher is gone. */
+    if (cancel && g_cancellable_is_cancelled(cancel))
+        return;
+    pub = user_data;
+    ok = kn_core_calibrate_finish(pub->core, res, &cal, &error);
+    kn_ble_complete_calibration(pub->ble, ok ? KN_CP_SUCCESS : logged("calibration", error),
+                                ok ? &cal : NULL);
+}
+
+static void hook_calibrate(gpointer data, KnBle *ble)
+{
+    KnBlePublisher *pub = data;
+
+    kn_core_calibrate_async(pub->core, pub->cancel, calibrated, pub);
+}
+
+static enum kn_cp_result hook_set_param(gpointer data, enum kn_param_id id, double value)
+{
+    KnBlePublisher *pub = data;
+    g_autoptr(GError) error = NULL;
+
+    kn_core_set_param(pub->core, id, value, &error);
+    return logged("threshold", error);
+}
+
+static enum kn_cp_result hook_get_param(gpointer data, enum kn_param_id id, double *ret)
+{
+    KnBlePublisher *pub = data;
+
+    if ((unsigned) id >= KN_PARAM_COUNT)
+        return KN_CP_INVALID_PARAMETER;
+    *ret = kn_params_get(kn_core_get_params(pub->core), id);
+    return KN_CP_SUCCESS;
+}
+
+static enum kn_cp_result hook_set_time(gpointer data, gint64 unix_us)
+{
+    KnBlePublisher *pub = data;
+    g_autoptr(GError) error = NULL;
+
+    kn_core_set_wall_clock(pub->core, unix_us, &error);
+    return logged("set time", error);
+}
+
+static enum kn_cp_result hook_identify(gpointer data, guint duration_ms)
+{
+    KnBlePublisher *pub = data;
+    g_autoptr(GError) error = NULL;
+
+    kn_core_identify(pub->core, duration_ms, &error);
+    return logged("identify", error);
+}
+
+static enum kn_cp_result hook_start_coaching(gpointer data, double target_spm)
+{
+    KnBlePublisher *pub = data;
+    g_autoptr(GError) error = NULL;
+
+    kn_core_start_coaching(pub->core, target_spm, &error);
+    return logged("cadence coaching", error);
+}
+
+static enum kn_cp_result hook_stop_coaching(gpointer data)
+{
+    KnBlePublisher *pub = data;
+
+    /* The core ignores a stop when coaching is off; the protocol says so. */
+    if (kn_core_get_status(pub->core)->coaching_target_spm <= 0)
+        return KN_CP_WRONG_STATE;
+    kn_core_stop_coaching(pub->core);
+    return KN_CP_SUCCESS;
+}
+
+static int hook_report_pain(gpointer data, const struct kn_gatt_pain *p)
+{
+    KnBlePublisher *pub = data;
+    g_autoptr(GError) error = NULL;
+
+    /* The codec's location and timing numbers are the core's. */
+    if (kn_core_report_pain(pub->core, p->score, (KnPainLocation) p->location,
+                            (KnPainTiming) p->timing, p->note, NULL, &error))
+        return 0;
+    g_info("BLE: pain report refused: %s", error->message);
+    if (g_error_matches(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE) ||
+        g_error_matches(error, KN_ERROR, KN_ERROR_INVALID_ARGUMENT))
+        return -ERANGE;
+    return -EIO;
+}
+
+static void hook_bonded(gpointer data, const char *device)
+{
+    KnBlePublisher *pub = data;
+
+    /* One bond per consent: the window closes as soon as a phone bonded. */
+    g_message("BLE: %s bonded; closing the pairing window", device);
+    kn_core_close_pairing_window(pub->core);
+}
+
+static void show_state(KnBlePublisher *pub);
+
+static void hook_state_changed(gpointer data)
+{
+    show_state(data);
+}
+
+static const KnBleHooks hooks = {
+    .start_session = hook_start_session,
+    .stop_session = hook_stop_session,
+    .calibrate = hook_calibrate,
+    .set_param = hook_set_param,
+    .get_param = hook_get_param,
+    .set_time = hook_set_time,
+    .identify = hook_identify,
+    .start_coaching = hook_start_coaching,
+    .stop_coaching = hook_stop_coaching,
+    .report_pain = hook_report_pain,
+    .bonded = hook_bonded,
+    .state_changed = hook_state_changed,
+};
+
+/* ---- publisher callbacks: what the core says ---- */
+
+static void on_live(gpointer data, const struct kn_live *live)
+{
+    KnBlePublisher *pub = data;
+
+    kn_ble_update_live(pub->ble, live);
+}
+
+static void on_stride(gpointer data, const struct kn_stride *stride)
+{
+    KnBlePublisher *pub = data;
+
+    kn_ble_push_stride(pub->ble, stride);
+}
+
+static void on_alert(gpointer data, const KnAlertEvent *ev)
+{
+    KnBlePublisher *pub = data;
+    KnBleAlert a = {
+        .seq = ev->seq,
+        .wall_us = ev->wall_us,
+        .clock_set = kn_core_get_status(pub->core)->wall_clock_set,
+        .alert = ev->alert,
+    };
+
+    kn_ble_push_alert(pub->ble, &a);
+}
+
+static enum kn_gatt_source source_of(const char *name)
+{
+    if (!name || !*name)
+        return KN_GATT_SOURCE_NONE;
+    if (g_str_equal(name, "simulated"))
+        return KN_GATT_SOURCE_SIMULATED;
+    if (g_str_equal(name, "replay"))
+        return KN_GATT_SOURCE_REPLAY;
+    return KN_GATT_SOURCE_SENSORS;
+}
+
+static enum kn_gatt_state state_of(KnState s)
+{
+    switch (s) {
+    case KN_STATE_IDLE:
+        return KN_GATT_STATE_IDLE;
+    case KN_STATE_STREAMING:
+        return KN_GATT_STATE_STREAMING;
+    case KN_STATE_DEGRADED:
+        return KN_GATT_STATE_DEGRADED;
+    case KN_STATE_CALIBRATING:
+        return KN_GATT_STATE_CALIBRATING;
+    }
+    return KN_GATT_STATE_IDLE;
+}
+
+static void push_status(KnBlePublisher *pub)
+{
+    const KnCoreStatus *cs = kn_core_get_status(pub->core);
+    static const guint8 bits[KN_SENSOR_COUNT] = {
+        [KN_SENSOR_FLEX] = KN_HAS_FLEX,
+        [KN_SENSOR_THIGH] = KN_HAS_THIGH_IMU,
+        [KN_SENSOR_SHANK] = KN_HAS_SHANK_IMU,
+    };
+    KnBleStatus *st = &pub->status;
+
+    kn_ble_status_init(st);
+    st->state = state_of(cs->state);
+    st->source = source_of(cs->source);
+    st->side = cs->side;
+    for (int i = 0; i < KN_SENSOR_COUNT; i++) {
+        if (cs->sensors[i].present)
+            st->sensors_present |= bits[i];
+        else if (cs->sensors[i].last_error[0])
+            st->sensors_failed |= bits[i];
+    }
+    if (st->sensors_failed)
+        st->error_bits |= KN_GATT_ERR_SENSOR;
+    st->battery_pct = pub->settings.battery_supply ? pub->sysfs_battery : cs->battery_pct;
+    if (pub->settings.battery_supply && pub->sysfs_failed)
+        st->error_bits |= KN_GATT_ERR_BATTERY;
+    st->session_active = cs->session_active;
+    st->coaching = cs->coaching_target_spm > 0;
+    st->clock_set = cs->wall_clock_set;
+    st->pairing_window_open = cs->pairing_window_open;
+    if (cs->pairing_window_open) {
+        gint64 left = cs->pairing_window_end_wall_us - kn_core_get_wall_clock(pub->core);
+
+        st->pairing_window_remaining_s = left > 0 ? (guint) ((left + 999999) / G_USEC_PER_SEC) : 1;
+    }
+    kn_ble_update_status(pub->ble, st);
+}
+
+static void on_status(gpointer data, KnChange changed, const KnCoreStatus *status)
+{
+    push_status(data);
+}
+
+static const KnPublisherOps ops = {
+    .name = "ble",
+    .live = on_live,
+    .stride = on_stride,
+    .alert = on_alert,
+    .status = on_status,
+};
+
+/* ---- battery from sysfs ---- */
+
+static void read_battery(KnBlePublisher *pub)
+{
+    const char *supply = pub->settings.battery_supply;
+    g_autofree char *path = supply[0] == '/'
+                                ? g_build_filename(supply, "capacity", NULL)
+                                : g_build_filename("/sys/class/power_supply", supply,
+                                                   "capacity", NULL);
+    g_autofree char *text = NULL;
+    g_autoptr(GError) error = NULL;
+    guint64 pct;
+    int before = pub->sysfs_battery;
+    gboolean failed_before = pub->sysfs_failed;
+
+    if (!g_file_get_contents(path, &text, NULL, &error) ||
+        !g_ascii_string_to_unsigned(g_strstrip(text), 10, 0, 100, &pct, &error)) {
+        if (!pub->sysfs_failed)
+            g_warning("BLE: cannot read the battery level from %s: %s", path, error->message);
+        pub->sysfs_failed = TRUE;
+        pub->sysfs_battery = -1;
+    } else {
+        pub->sysfs_failed = FALSE;
+        pub->sysfs_battery = (int) pct;
+    }
+    if ((before != pub->sysfs_battery || failed_before != pub->sysfs_failed) && pub->ble)
+        push_status(pub);
+}
+
+static gboolean battery_tick(gpointer data)
+{
+    read_battery(data);
+    return G_SOURCE_CONTINUE;
+}
+
+/* ---- org.kneed.Kneed1.Bluetooth ---- */
+
+static void show_state(KnBlePublisher *pub)
+{
+    KnBleInfo info;
+
+    if (!pub->iface)
+        return;
+    if (!pub->ble) {
+        kn_dbus_bluetooth_set_state(pub->iface, "unavailable");
+        return;
+    }
+    kn_ble_get_info(pub->ble, &info);
+    kn_dbus_bluetooth_set_state(pub->iface, kn_ble_state_to_string(info.state));
+    kn_dbus_bluetooth_set_adapter(pub->iface, info.adapter ? info.adapter : "");
+    kn_dbus_bluetooth_set_address(pub->iface, info.address ? info.address : "");
+    kn_dbus_bluetooth_set_local_name(pub->iface, info.local_name ? info.local_name : "");
+    kn_dbus_bluetooth_set_application_registered(pub->iface, info.app_registered);
+    kn_dbus_bluetooth_set_advertisement_registered(pub->iface, info.adv_registered);
+    kn_dbus_bluetooth_set_agent_registered(pub->iface, info.agent_registered);
+    kn_dbus_bluetooth_set_pairable(pub->iface, info.pairable);
+    kn_dbus_bluetooth_set_subscriptions(pub->iface, info.subscriptions);
+    kn_dbus_bluetooth_set_alerts_queued(pub->iface, info.alerts_queued);
+    kn_dbus_bluetooth_set_alerts_dropped(pub->iface, info.alerts_dropped);
+    kn_dbus_bluetooth_set_registrations(pub->iface, info.registrations);
+    kn_dbus_bluetooth_set_last_error(pub->iface, info.last_error ? info.last_error : "");
+}
+
+static void export_state(KnBlePublisher *pub, GDBusObjectManagerServer *manager)
+{
+    if (!manager)
+        return;
+    pub->manager = g_object_ref(manager);
+    pub->object = g_dbus_object_skeleton_new(KN_BLE_DBUS_PATH);
+    pub->iface = kn_dbus_bluetooth_skeleton_new();
+    kn_dbus_bluetooth_set_state(pub->iface, "unavailable");
+    kn_dbus_bluetooth_set_adapter(pub->iface, "");
+    kn_dbus_bluetooth_set_address(pub->iface, "");
+    kn_dbus_bluetooth_set_local_name(pub->iface, "");
+    kn_dbus_bluetooth_set_last_error(pub->iface, "");
+    g_dbus_object_skeleton_add_interface(pub->object, G_DBUS_INTERFACE_SKELETON(pub->iface));
+    g_dbus_object_manager_server_export(manager, pub->object);
+}
+
+/* ---- life ---- */
+
+KnBlePublisher *kn_ble_publisher_new(KnCore *core, const KnKeyFile *config,
+                                     GDBusObjectManagerServer *manager, GError **error)
+{
+    g_autoptr(KnBlePublisher) pub = g_new0(KnBlePublisher, 1);
+    g_autoptr(GError) bus_error = NULL;
+    KnBleConfig cfg;
+
+    pub->core = core;
+    pub->sysfs_battery = -1;
+    kn_ble_settings_init(&pub->settings);
+    if (!kn_ble_settings_load(&pub->settings, config, error))
+        return NULL;
+    if (!pub->settings.enable) {
+        g_info("BLE: disabled in the configuration");
+        return NULL;
+    }
+    export_state(pub, manager);
+
+    pub->system_bus = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, &bus_error);
+    if (!pub->system_bus) {
+        /* kneed stays useful without Bluetooth; the state says why. */
+        g_warning("BLE: no system bus, so no Bluetooth: %s", bus_error->message);
+        kn_dbus_bluetooth_set_last_error(pub->iface, bus_error->message);
+        return g_steal_pointer(&pub);
+    }
+    kn_ble_settings_to_config(&pub->settings, &cfg);
+    pub->cancel = g_cancellable_new();
+    pub->ble = kn_ble_new(pub->system_bus, &cfg, &hooks, pub, error);
+    if (!pub->ble)
+        return NULL;
+    if (pub->settings.battery_supply) {
+        read_battery(pub);
+        pub->battery_timer = g_timeout_add_seconds(BATTERY_POLL_S, battery_tick, pub);
+    }
+    /* Calls on_status at once: the peripheral starts from the core's state. */
+    pub->publisher_id = kn_core_add_publisher(core, &ops, pub, NULL);
+    if (kn_core_get_live(core)->t_s > 0)
+        kn_ble_update_live(pub->ble, kn_core_get_live(core));
+    show_state(pub);
+    return g_steal_pointer(&pub);
+}
+
+void kn_ble_publisher_free(KnBlePublisher *pub)
+{
+    if (!pub)
+        return;
+    if (pub->publisher_id)
+        kn_core_remove_publisher(pub->core, pub->publisher_id);
+    if (pub->cancel)
+        g_cancellable_cancel(pub->cancel);
+    g_clear_object(&pub->cancel);
+    if (pub->battery_timer)
+        g_source_remove(pub->battery_timer);
+    kn_ble_free(pub->ble);
+    if (pub->manager && pub->object)
+        g_dbus_object_manager_server_unexport(pub->manager, KN_BLE_DBUS_PATH);
+    g_clear_object(&pub->iface);
+    g_clear_object(&pub->object);
+    g_clear_object(&pub->manager);
+    g_clear_object(&pub->system_bus);
+    kn_ble_settings_clear(&pub->settings);
+    g_free(pub);
+}
+
+gboolean kn_ble_publisher_config_changed(KnBlePublisher *pub, const KnKeyFile *config)
+{
+    KnBleSettings s;
+    gboolean changed;
+
+    kn_ble_settings_init(&s);
+    if (!kn_ble_settings_load(&s, config, NULL)) {
+        kn_ble_settings_clear(&s);
+        return FALSE;
+    }
+    changed = pub ? !kn_ble_settings_equal(&s, &pub->settings) : s.enable;
+    kn_ble_settings_clear(&s);
+    return changed;
+}
+
+guint kn_ble_publisher_pairing_window_s(KnBlePublisher *pub)
+{
+    return pub ? pub->settings.pairing_window_s : 120;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The BLE publisher: plugs the peripheral (daemon/ble.h) into kneed's core
+ * (daemon/publisher.h).  It feeds KnBle with what the core publishes, turns
+ * control point and pain writes into core control calls, reads the battery
+ * from sysfs when [bluetooth] battery_supply says so, and shows the state
+ * of the peripheral as org.kneed.Kneed1.Bluetooth on
+ * /org/kneed/Kneed1/bluetooth of the daemon's bus.
+ *
+ * The peripheral always talks to bluetoothd on the system bus, even when
+ * kneed's API is on the session bus (development).
+ */
+#pragma once
+
+#include "daemon/core.h"
+#include "daemon/keyfile.h"
+
+G_BEGIN_DECLS
+
+#define KN_BLE_DBUS_PATH "/org/kneed/Kneed1/bluetooth"
+
+typedef struct _KnBlePublisher KnBlePublisher;
+
+/* Reads [bluetooth] from config (checked already by kn_config_load).
+ * Returns NULL without error when it is disabled.  Without a system bus
+ * it still returns a publisher, whose state says "unavailable".  manager
+ * (may be NULL) is where the state object is exported. */
+KnBlePublisher *kn_ble_publisher_new(KnCore *core, const KnKeyFile *config,
+                                     GDBusObjectManagerServer *manager, GError **error);
+void kn_ble_publisher_free(KnBlePublisher *pub);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KnBlePublisher, kn_ble_publisher_free)
+
+/* TRUE when config's [bluetooth] differs from the one pub runs with (a
+ * reload must then replace the publisher).  pub may be NULL (disabled). */
+gboolean kn_ble_publisher_config_changed(KnBlePublisher *pub, const KnKeyFile *config);
+
+/* The pairing window a button press opens ([bluetooth] pairing_window_s). */
+guint kn_ble_publisher_pairing_window_s(KnBlePublisher *pub);
+
+G_END_DECLS

@@ -1,0 +1,166 @@
+#!/usr/bin/python3
+'''Surviving bluetoothd: restarts (name owner lost and regained), adapters
+removed and added again, no bluetoothd at start, an adapter that is off.
+Every time: registered again within 2 s, once, with no AlreadyExists.'''
+
+import time
+import unittest
+
+import dbus
+
+from ble_testlib import BleTestCase, wait_until, pump
+
+REREGISTER_S = 2.0
+
+
+class Restart(BleTestCase):
+    def registration_events(self):
+        return [e for e in self.events() if e[1] in ('app-registered', 'adv-registered',
+                                                      'default-agent', 'app-already-exists',
+                                                      'adv-already-exists',
+                                                      'agent-already-exists')]
+
+    def test_bluetoothd_restart_reregisters_within_2_s_once(self):
+        self.wait_ready()
+        self.assertEqual(self.info()['registrations'], 1)
+        for round_ in range(3):
+            self.stop_mock()
+            wait_until(lambda: self.info()['state'] == 'no-bluetoothd', what='no-bluetoothd')
+            started = time.monotonic()
+            self.start_mock()
+            self.wait_ready(REREGISTER_S + 1)
+            kinds = wait_until(lambda: len(self.registration_events()) >= 3 and
+                               [e[1] for e in self.registration_events()], what='registrations')
+            pump(0.3)
+            kinds = [e[1] for e in self.registration_events()]
+            self.assertEqual(sorted(kinds), ['adv-registered', 'app-registered', 'default-agent'],
+                             f'round {round_}: once each, no AlreadyExists')
+            last = max(e[0] for e in self.registration_events())
+            ready = self.events('ready')[0][0]
+            print(f'round {round_}: registered again {1000 * (last - started):.0f} ms after '
+                  f'starting the new bluetoothd, {1000 * (last - ready):.0f} ms after it had '
+                  'its adapter')
+            self.assertLess(last - started, REREGISTER_S,
+                            f'round {round_}: registered {last - started:.3f} s after the restart')
+            self.assertEqual(self.info()['registrations'], round_ + 2)
+            self.assertEqual(len(self.mock.GetApplications('hci0')), 1)
+            self.assertEqual(len(self.mock.GetAdvertisements('hci0')), 1)
+
+    def test_adapter_removed_and_added_again(self):
+        self.wait_ready()
+        self.mock.RemoveAdapter('hci0')
+        wait_until(lambda: self.info()['state'] == 'no-adapter', what='no-adapter')
+        self.assertFalse(self.info()['app_registered'])
+        added = time.monotonic()
+        self.mock.AddAdapter('hci0', 'kneed test host')
+        self.wait_ready(REREGISTER_S + 1)
+        registered = [e for e in self.events('app-registered')]
+        print(f'registered again {1000 * (registered[-1][0] - added):.0f} ms after the adapter came back')
+        self.assertEqual(len(registered), 2)
+        self.assertLess(registered[-1][0] - added, REREGISTER_S)
+        self.assertEqual(self.events('app-already-exists') + self.events('adv-already-exists'), [])
+        self.assertEqual(len(self.mock.GetApplications('hci0')), 1)
+
+    def test_a_second_adapter_is_not_used_twice(self):
+        self.wait_ready()
+        self.mock.AddAdapter('hci1', 'second')
+        pump(0.5)
+        self.assertEqual(self.info()['adapter'], '/org/bluez/hci0')
+        self.assertEqual(len(self.mock.GetApplications('hci1')), 0)
+        # hci0 goes: kneed moves to hci1.
+        self.mock.RemoveAdapter('hci0')
+        wait_until(lambda: self.info()['adapter'] == '/org/bluez/hci1' and
+                   self.info()['state'] == 'ready', what='moving to hci1')
+        self.assertEqual(len(self.mock.GetApplications('hci1')), 1)
+
+
+class NoBluetoothdAtStart(BleTestCase):
+    start_mock_at_setup = False
+
+    def test_keeps_running_says_so_and_registers_when_bluetoothd_appears(self):
+        wait_until(lambda: self.info()['state'] == 'no-bluetoothd', what='no-bluetoothd')
+        pump(0.5)
+        self.assertIsNone(self.dut.poll(), 'still running')
+        started = time.monotonic()
+        self.start_mock()
+        self.wait_ready(REREGISTER_S + 1)
+        self.assertLess(self.events('app-registered')[0][0] - started, REREGISTER_S)
+
+
+class NoAdapterAtStart(BleTestCase):
+    mock_adapters = []
+
+    def test_waits_for_an_adapter(self):
+        wait_until(lambda: self.info()['state'] == 'no-adapter', what='no-adapter')
+        self.mock.AddAdapter('hci0', 'late')
+        self.wait_ready()
+
+
+class ConfiguredAdapter(BleTestCase):
+    mock_adapters = ['hci0', 'hci1']
+    harness_args = ['--adapter', 'hci1']
+
+    def test_uses_the_configured_adapter_only(self):
+        wait_until(lambda: self.info()['state'] == 'ready', what='ready on hci1')
+        self.assertEqual(self.info()['adapter'], '/org/bluez/hci1')
+        self.assertEqual(len(self.mock.GetApplications('hci0')), 0)
+        self.mock.RemoveAdapter('hci1')
+        wait_until(lambda: self.info()['state'] == 'no-adapter', what='no-adapter')
+        pump(0.3)
+        self.assertEqual(len(self.mock.GetApplications('hci0')), 0, 'never falls back')
+
+
+class PoweredOff(BleTestCase):
+    start_harness_at_setup = False
+
+    def test_powers_the_adapter_on_when_allowed(self):
+        self.adapter().Set('org.bluez.Adapter1', 'Powered', False,
+                           dbus_interface='org.freedesktop.DBus.Properties')
+        self.start_harness()
+        wait_until(lambda: bool(self.adapter_prop('Powered')), what='Powered = true')
+        self.wait_ready()
+
+    def test_says_adapter_off_when_not_allowed_to_power_it(self):
+        self.adapter().Set('org.bluez.Adapter1', 'Powered', False,
+                           dbus_interface='org.freedesktop.DBus.Properties')
+        self.start_harness('--no-power')
+        wait_until(lambda: self.info()['state'] == 'adapter-off', what='adapter-off')
+        pump(0.3)
+        self.assertFalse(self.adapter_prop('Powered'))
+        self.assertTrue(self.info()['app_registered'], 'registered anyway, ready for power-on')
+
+
+class BusyAdapter(BleTestCase):
+    '''bluetoothd answers Busy to a setting while the controller is busy
+    (seen with the real bluetoothd at start-up): kneed asks again.'''
+    start_harness_at_setup = False
+
+    def test_refused_pairable_and_powered_are_set_again(self):
+        self.adapter().Set('org.bluez.Adapter1', 'Powered', False,
+                           dbus_interface='org.freedesktop.DBus.Properties')
+        self.mock.RefuseSet('hci0', 'Pairable', dbus.UInt32(2))
+        self.mock.RefuseSet('hci0', 'Powered', dbus.UInt32(1))
+        self.start_harness()
+        wait_until(lambda: len(self.events('set-refused')) == 3, 5, 'three refusals')
+        wait_until(lambda: self.adapter_prop('Powered') and not self.adapter_prop('Pairable'), 6,
+                   'Powered and not Pairable in the end')
+        self.wait_ready()
+
+
+class RegistrationFailure(BleTestCase):
+    '''A registration bluetoothd refuses is retried, not given up.'''
+    start_harness_at_setup = False
+
+    def test_refused_advertisement_is_retried_and_reported(self):
+        # No instance left: bluetoothd answers NotPermitted.
+        self.mock.SetAdvCapabilities('hci0', 31, 31, 0, ['tx-power', 'appearance', 'local-name'])
+        self.start_harness()
+        wait_until(lambda: 'advertisement' in str(self.info()['last_error']), what='the error')
+        wait_until(lambda: self.info()['app_registered'], what='the application')
+        self.assertEqual(self.info()['state'], 'registering')
+        self.mock.SetAdvCapabilities('hci0', 31, 31, 1, ['tx-power', 'appearance', 'local-name'])
+        self.wait_ready(4)
+
+
+if __name__ == '__main__':
+    unittest.main()
