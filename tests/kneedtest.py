@@ -236,11 +236,13 @@ def write_flex_recording(path, duration_s, rate_hz=200, knee=None):
             f.write('%.6f,%.4f\n' % (t, knee(t)))
 
 
-def hyperextension_knee(events, depth=10.0, speed=400.0, hold=0.3, base=2.0):
+def hyperextension_knee(events, depth=15.0, speed=400.0, hold=0.3, base=2.0):
     """A knee at `base` degrees (standing, inside the ±3° the analysis
     leaves alone) that snaps `depth` past straight at `speed`
     deg/s at each time in `events`, holds, then returns.  The alert should
-    come on the sample where it passes -5 degrees (the default threshold)."""
+    come on the sample where it passes minus the alert's threshold (5
+    degrees by default; the analysis may use its critical depth, 10, until
+    it knows the wearer's gait)."""
     ramp = (base + depth) / speed
 
     def knee(t):
