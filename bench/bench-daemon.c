@@ -284,6 +284,7 @@ typedef struct {
     GPid pid;
     Sample first, last;
     long rss_max, anon_max;
+    GArray *anon_kb;              /* long, one per sample (every 5 s) */
 } Bench;
 
 static gboolean take_sample(gpointer user_data)
@@ -297,6 +298,7 @@ static gboolean take_sample(gpointer user_data)
     b->last = s;
     b->rss_max = MAX(b->rss_max, s.rss_kb);
     b->anon_max = MAX(b->anon_max, s.anon_kb);
+    g_array_append_val(b->anon_kb, s.anon_kb);
     return G_SOURCE_CONTINUE;
 }
 
@@ -349,6 +351,7 @@ int main(int argc, char **argv)
     /* The client blocks in the main loop: a signal is handled as soon as
      * it arrives, as in any real client. */
     bench.loop = g_main_loop_new(NULL, FALSE);
+    bench.anon_kb = g_array_new(FALSE, FALSE, sizeof(long));
     bench.pid = runs[0].kneed_pid;
     /* Start-up (bus, sim, first publications) is not steady state. */
     g_timeout_add_seconds(10, start_sampling, &bench);
@@ -374,6 +377,10 @@ int main(int argc, char **argv)
     printf("  private (RssAnon) %.2f MB at start, %.2f MB at end, %.2f MB peak; "
            "PSS %.2f MB at end\n", first->anon_kb / 1024.0, last->anon_kb / 1024.0,
            bench.anon_max / 1024.0, last->pss_kb / 1024.0);
+    printf("  private memory over the run (KB, at 0, 25, 50, 75, 100 %%):");
+    for (int q = 0; q <= 4 && bench.anon_kb->len > 0; q++)
+        printf(" %ld", g_array_index(bench.anon_kb, long, (bench.anon_kb->len - 1) * q / 4));
+    printf("\n");
     printf("  CPU %.2f %% of one core\n",
            secs > 0 ? 100.0 * (double) (last->cpu_ticks - first->cpu_ticks) / ticks / secs : NAN);
     printf("  wake-ups %.1f /s in the main-loop thread, %.1f /s in all threads\n",
@@ -386,5 +393,6 @@ int main(int argc, char **argv)
     }
     g_rmdir(tmpdir);
     g_main_loop_unref(bench.loop);
+    g_array_unref(bench.anon_kb);
     return 0;
 }
