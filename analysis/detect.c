@@ -168,23 +168,13 @@ void kn_detect_stop(struct kn_detect *d)
 
 /* --- helpers ------------------------------------------------------------- */
 
-static void push_recent(double *v, uint32_t *n, uint32_t cap, double x)
-{
-    if (*n < cap) {
-        v[(*n)++] = x;
-        return;
-    }
-    memmove(v, v + 1, (cap - 1) * sizeof(double));
-    v[cap - 1] = x;
-}
-
 /* The same for k parallel arrays sharing one count. */
 static void push_recent_k(double *const *arrays, const double *values, int k, uint32_t *n, uint32_t cap)
 {
     for (int i = 0; i < k; i++) {
         uint32_t m = *n;
 
-        push_recent(arrays[i], &m, cap, values[i]);
+        kn_push_recent(arrays[i], &m, cap, values[i]);
         if (i == k - 1)
             *n = m;
     }
@@ -338,7 +328,7 @@ static void close_stance(struct kn_detect *d)
     struct band *bd = current_band(d);
 
     if (bd && d->stance_open && !d->stance_alerted && d->phi_max > d->phi_min) {
-        push_recent(bd->frontal_exc, &bd->n_frontal, RECENT, (d->phi_max - d->phi_min) * KN_DEG_PER_RAD);
+        kn_push_recent(bd->frontal_exc, &bd->n_frontal, RECENT, (d->phi_max - d->phi_min) * KN_DEG_PER_RAD);
         bd->frontal_base = kn_median(bd->frontal_exc, bd->n_frontal);
     }
     d->stance_open = false;
@@ -641,7 +631,7 @@ size_t kn_detect_stride(struct kn_detect *d, const struct kn_stride *s, double n
     /* the usual extension: every stride but a locked or buckling one (a
      * single hyperextension does not move a median) */
     if (!locked && !d->stride_unstable) {
-        push_recent(bd->usual_min, &bd->n_usual, RECENT, s->min_flex_deg);
+        kn_push_recent(bd->usual_min, &bd->n_usual, RECENT, s->min_flex_deg);
         bd->usual_min_med = kn_median(bd->usual_min, bd->n_usual);
         if (bd->n_usual >= 3)
             d->usual_any = bd->usual_min_med;
@@ -649,7 +639,7 @@ size_t kn_detect_stride(struct kn_detect *d, const struct kn_stride *s, double n
     if (d->stride_abnormal || locked)
         return o.n;
     if (!isnan(s->stance_peak_flex_deg)) {
-        push_recent(bd->stance_peaks, &bd->n_stance_peaks, RECENT, s->stance_peak_flex_deg);
+        kn_push_recent(bd->stance_peaks, &bd->n_stance_peaks, RECENT, s->stance_peak_flex_deg);
         bd->stance_peak_base = kn_median(bd->stance_peaks, bd->n_stance_peaks);
     }
     if (d->since_start > WARMUP_STRIDES && stable)

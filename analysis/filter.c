@@ -116,3 +116,13 @@ double kn_wrap_pi(double a)
         a += 2.0 * M_PI;
     return a;
 }
+
+void kn_push_recent(double *v, uint32_t *n, uint32_t cap, double x)
+{
+    if (*n < cap) {
+        v[(*n)++] = x;
+        return;
+    }
+    memmove(v, v + 1, (cap - 1) * sizeof(double));
+    v[cap - 1] = x;
+}

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define KN_DEG_PER_RAD 57.29577951308232
 #define KN_RAD_PER_DEG 0.017453292519943295
@@ -41,6 +42,10 @@ double kn_median(const double *v, size_t n);
 
 /* Mean and (sample) standard deviation skipping NaN; returns the count. */
 size_t kn_mean_sd(const double *v, size_t n, double *ret_mean, double *ret_sd);
+
+/* Appends x to the n most recent values in v (capacity cap), dropping the
+ * oldest when full. */
+void kn_push_recent(double *v, uint32_t *n, uint32_t cap, double x);
 
 /* Wraps an angle in radians into (-pi, pi]. */
 double kn_wrap_pi(double a);

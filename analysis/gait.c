@@ -150,16 +150,6 @@ enum kn_gait_method kn_gait_method(const struct kn_gait *g)
     return g->method;
 }
 
-static void push_recent(double *v, uint32_t *n, uint32_t cap, double x)
-{
-    if (*n < cap) {
-        v[(*n)++] = x;
-        return;
-    }
-    memmove(v, v + 1, (cap - 1) * sizeof(double));
-    v[cap - 1] = x;
-}
-
 double kn_gait_stride_period(const struct kn_gait *g)
 {
     return g->period;
@@ -280,14 +270,16 @@ static uint32_t hist_peak_m(const struct kn_gait *g, double t0, double t1)
 
 /* The impact is the first large peak: the stance that follows rings with
  * later peaks that can be as large.  Returns the back index of the
- * earliest local maximum within lookback_s before peak `pk` that reaches
- * 70 % of it, or pk. */
-static uint32_t first_large_peak(const struct kn_gait *g, uint32_t pk, double lookback_s)
+ * earliest local maximum within 0.15 s before peak `pk`, and not before
+ * not_before (the end of the swing: its own peaks are not impacts), that
+ * reaches 70 % of it; or pk. */
+static uint32_t first_large_peak(const struct kn_gait *g, uint32_t pk, double not_before)
 {
     const struct sample *p = hist_at(g, pk);
+    double from = fmax(p->t - 0.15, not_before);
     uint32_t best = pk;
 
-    for (uint32_t b = pk + 1; b + 1 < g->count && hist_at(g, b)->t >= p->t - lookback_s; b++) {
+    for (uint32_t b = pk + 1; b + 1 < g->count && hist_at(g, b)->t >= from; b++) {
         const struct sample *s = hist_at(g, b);
 
         if (s->mi >= 0.7 * p->mi && s->mi >= hist_at(g, b - 1)->mi && s->mi > hist_at(g, b + 1)->mi)
@@ -319,7 +311,7 @@ static void emit_ic(struct kn_gait *g, struct out_buf *o, double t, double peak)
         if (p < MIN_STRIDE_S)
             return;     /* a double detection: keep the first */
         if (p <= MAX_STRIDE_S) {
-            push_recent(g->periods, &g->n_periods, 8, p);
+            kn_push_recent(g->periods, &g->n_periods, 8, p);
             g->period = kn_median(g->periods, g->n_periods);
         }
     }
@@ -351,7 +343,7 @@ static void gyro_step(struct kn_gait *g, const struct sample *s, struct out_buf 
         }
         if (s->w < 0.3 * g->swing_peak) {
             g->last_activity = s->t;
-            push_recent(g->peaks, &g->n_peaks, 8, g->swing_peak);
+            kn_push_recent(g->peaks, &g->n_peaks, 8, g->swing_peak);
             if (g->n_peaks >= 3)
                 g->swing_thr = fmax(SWING_MIN_RADS, SWING_FRACTION * kn_median(g->peaks, g->n_peaks));
             if (!isnan(g->last_ic) && g->swing_start - g->last_ic < MAX_STRIDE_S) {
@@ -391,7 +383,7 @@ static void gyro_step(struct kn_gait *g, const struct sample *s, struct out_buf 
                 uint32_t pk = hist_peak_m(g, g->swing_end_t - 0.05, g->swing_end_t + 0.12);
 
                 if (pk != UINT32_MAX) {
-                    pk = first_large_peak(g, pk, 0.15);
+                    pk = first_large_peak(g, pk, g->swing_end_t - 0.05);
                     peak = hist_at(g, pk)->mi;
                     if (peak >= IMPACT_MIN_G)
                         ic = impact_onset(g, pk);
@@ -421,7 +413,7 @@ static void gyro_step(struct kn_gait *g, const struct sample *s, struct out_buf 
                 uint32_t pk = hist_peak_m(g, g->zc_t - 0.05, g->zc_t + 0.12);
 
                 if (pk != UINT32_MAX) {
-                    pk = first_large_peak(g, pk, 0.15);
+                    pk = first_large_peak(g, pk, g->zc_t - 0.05);
                     peak = hist_at(g, pk)->mi;
                     if (peak >= IMPACT_MIN_G)
                         ic = impact_onset(g, pk);
@@ -443,7 +435,7 @@ static void accel_commit_ic(struct kn_gait *g, struct out_buf *o, double t_pk, d
     double ic = t_pk;
 
     if (back != UINT32_MAX) {
-        back = first_large_peak(g, back, 0.15);
+        back = first_large_peak(g, back, -INFINITY);
         ic = impact_onset(g, back);
     }
 
@@ -483,7 +475,7 @@ static void accel_step_found(struct kn_gait *g, struct out_buf *o, double t, dou
     }
     g->prev_step_t = t;
     g->prev_label = label;
-    push_recent(g->label_m[label], &g->label_n[label], LABEL_HISTORY, m);
+    kn_push_recent(g->label_m[label], &g->label_n[label], LABEL_HISTORY, m);
 
     if (g->label_n[0] >= 2 && g->label_n[1] >= 2) {
         double m0 = kn_median(g->label_m[0], g->label_n[0]);
@@ -565,7 +557,7 @@ static void knee_step(struct kn_gait *g, const struct sample *s, struct out_buf 
             g->kpeak_t = s->t;
         }
         if (s->knee < g->kpeak - 0.5 * (g->kpeak - 0)) {
-            push_recent(g->kpeaks, &g->n_kpeaks, 8, g->kpeak);
+            kn_push_recent(g->kpeaks, &g->n_kpeaks, 8, g->kpeak);
             if (g->n_kpeaks >= 3)
                 g->knee_thr = fmax(KNEE_SWING_MIN_DEG, 0.6 * kn_median(g->kpeaks, g->n_kpeaks));
             g->last_activity = s->t;

@@ -149,16 +149,6 @@ static double accel_peak(const struct kn_strides *s, double t0, double t1)
     return best;
 }
 
-static void push_recent(double *v, uint32_t *n, uint32_t cap, double x)
-{
-    if (*n < cap) {
-        v[(*n)++] = x;
-        return;
-    }
-    memmove(v, v + 1, (cap - 1) * sizeof(double));
-    v[cap - 1] = x;
-}
-
 bool kn_strides_contact(struct kn_strides *s, double t, struct kn_stride *ret)
 {
     double start = s->open_ic, to = s->open_to;
@@ -193,7 +183,7 @@ bool kn_strides_contact(struct kn_strides *s, double t, struct kn_stride *ret)
         ret->contact_s = to - start;
         ret->stance_peak_flex_deg = stance.max;
         ret->swing_peak_flex_deg = swing.max;
-        push_recent(s->contacts, &s->n_contacts, 8, ret->contact_s);
+        kn_push_recent(s->contacts, &s->n_contacts, 8, ret->contact_s);
         if (s->n_contacts >= 3)
             s->typical_contact = kn_median(s->contacts, s->n_contacts);
     } else {
@@ -201,7 +191,7 @@ bool kn_strides_contact(struct kn_strides *s, double t, struct kn_stride *ret)
     }
     ret->impact_g = accel_peak(s, start - IMPACT_BEFORE_S, start + IMPACT_AFTER_S);
 
-    push_recent(s->times, &s->n_times, CV_STRIDES, stride);
+    kn_push_recent(s->times, &s->n_times, CV_STRIDES, stride);
     if (kn_mean_sd(s->times, s->n_times, &mean, &sd) >= 3)
         ret->stride_cv_pct = 100.0 * sd / mean;
     return true;
