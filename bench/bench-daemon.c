@@ -85,7 +85,7 @@ static char *write_config(const Run *r, double duration_s, guint events)
                               "blocks = stand:5; run:%.0f:170:3.3; stand:5\nevents = ",
                            r->batch_ms, duration_s);
     for (guint i = 0; i < events; i++)
-        g_string_append_printf(s, "%shyperextension@%.1f:depth=10,speed=400", i ? "; " : "",
+        g_string_append_printf(s, "%shyperextension@%.1f:depth=15,speed=400", i ? "; " : "",
                                EVENT_FIRST_S + EVENT_SPACING_S * i);
     g_string_append(s, "\n");
     g_file_set_contents(path, s->str, -1, &error);

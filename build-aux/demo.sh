@@ -53,7 +53,7 @@ publish_hz = 4
 [simulated]
 rate_hz = 1000
 blocks = stand:3; run:600:170:3.3; stand:5
-events = hyperextension@12:depth=10,speed=400; range_loss@18:deg=25,duration=8
+events = hyperextension@12:depth=15,speed=400; range_loss@18:deg=25,duration=8
 
 [range_loss]
 baseline_strides = 10

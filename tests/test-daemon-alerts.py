@@ -97,7 +97,7 @@ class AlertTest(TmpDirTestCase):
             '[daemon]\nsource = simulated\n'
             '[simulated]\nrate_hz = 1000\nrepeat = false\n'
             'blocks = stand:3; run:40:170:3.3; stand:3\n'
-            'events = hyperextension@12:depth=10,speed=400; range_loss@18:deg=25,duration=8\n'
+            'events = hyperextension@12:depth=15,speed=400; range_loss@18:deg=25,duration=8\n'
             '[range_loss]\nbaseline_strides = 10\nwindow_strides = 6\n',
             45, until=lambda c: {'hyperextension', 'range_loss'} <= {a[1] for _, a in c.alerts})
         kinds = [a[1] for _, a in client.alerts]
