@@ -9,3 +9,8 @@ bench_bench_analysis_LDADD = drivers/libkneedrivers.a analysis/libkneeanalysis.a
 
 bench_bench_sim_SOURCES = bench/bench-sim.c
 bench_bench_sim_LDADD = drivers/libkneedrivers.a analysis/libkneeanalysis.a -lm
+
+bench_programs += bench/bench-daemon
+bench_bench_daemon_SOURCES = bench/bench-daemon.c
+bench_bench_daemon_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+bench_bench_daemon_LDADD = $(GLIB_LIBS) -lm

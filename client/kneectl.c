@@ -24,7 +24,7 @@ static const struct command commands[] = {
     { "monitor", kn_cmd_monitor, "", "follow live metrics and alerts" },
     { "alerts", kn_cmd_alerts, "", "follow alerts as they are raised" },
     { "calibrate", kn_cmd_calibrate, "", "zero the knee angle while standing straight" },
-    { "pain", kn_cmd_pain, "SCORE [--where W] [--when T] [--note TEXT]", "log a pain report" },
+    { "pain", kn_cmd_pain, "SCORE --where W [--when T] [--note T]", "log a pain report" },
     { "session", kn_cmd_session, "start|stop", "start or stop a recorded session" },
     { "thresholds", kn_cmd_thresholds, "[KEY=VALUE...]", "show or set detector thresholds" },
     { "simulate", kn_cmd_simulate, "[OPTION...] -o FILE", "write a simulated run as a recording" },

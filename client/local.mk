@@ -14,6 +14,8 @@ client_kneectl_SOURCES = \
 	client/mocap-model.h client/mocap-model.c \
 	client/sigproc.h client/sigproc.c \
 	client/cmd-live.c \
+	client/cmd-monitor.c \
+	client/live.h client/live.c \
 	client/jsonl.h client/jsonl.c \
 	client/report.h client/report.c \
 	client/params-cli.h client/params-cli.c
@@ -21,3 +23,14 @@ client_kneectl_LDADD = \
 	drivers/libkneedrivers.a \
 	analysis/libkneeanalysis.a \
 	$(GLIB_LIBS) $(JSON_GLIB_LIBS) -lm
+
+# The completion is named after the command it completes.
+EXTRA_DIST += client/kneectl.bash-completion
+install-data-local: install-completion
+uninstall-local: uninstall-completion
+install-completion:
+	$(MKDIR_P) '$(DESTDIR)$(bashcompletiondir)'
+	$(INSTALL_DATA) $(srcdir)/client/kneectl.bash-completion '$(DESTDIR)$(bashcompletiondir)/kneectl'
+uninstall-completion:
+	rm -f '$(DESTDIR)$(bashcompletiondir)/kneectl'
+.PHONY: install-completion uninstall-completion

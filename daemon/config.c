@@ -10,8 +10,8 @@ static const char *const daemon_keys[] = {
     "source", "side", "batch_ms", "publish_hz", NULL
 };
 static const char *const simulated_keys[] = {
-    "rate_hz", "seed", "noise", "gyro_bias_rads", "impact_g", "frontal_deg", "sensors",
-    "blocks", "events", "repeat", "speed", "battery_hours", NULL
+    "rate_hz", "seed", "noise", "gyro_bias_rads", "impact_g", "frontal_deg", "variability",
+    "sensors", "blocks", "events", "repeat", "speed", "battery_hours", NULL
 };
 static const char *const replay_keys[] = {
     "file", "speed", "loop", NULL
@@ -59,39 +59,12 @@ static gboolean load_daemon(KnConfig *c, GError **error)
 
 /* ---- [simulated] ---- */
 
-static gboolean parse_sensors(const KnKeyFile *f, char **items, guint32 *ret, GError **error)
-{
-    guint32 bits = 0;
-
-    for (size_t i = 0; items[i]; i++) {
-        if (strcmp(items[i], "flex") == 0)
-            bits |= KN_HAS_FLEX;
-        else if (strcmp(items[i], "thigh") == 0)
-            bits |= KN_HAS_THIGH_IMU;
-        else if (strcmp(items[i], "shank") == 0)
-            bits |= KN_HAS_SHANK_IMU;
-        else if (strcmp(items[i], "shank_accel") == 0)
-            bits |= KN_HAS_SHANK_ACCEL;
-        else {
-            kn_keyfile_set_error(f, error, "simulated", "sensors",
-                                 "unknown sensor '%s' (flex, thigh, shank, shank_accel)", items[i]);
-            return FALSE;
-        }
-    }
-    if (!bits) {
-        kn_keyfile_set_error(f, error, "simulated", "sensors", "no sensor listed");
-        return FALSE;
-    }
-    *ret = bits;
-    return TRUE;
-}
-
 static gboolean load_simulated(KnConfig *c, gboolean selected, GError **error)
 {
     const KnKeyFile *f = c->file;
     struct kn_sim_config *sim = &c->driver_opts.sim;
     g_autoptr(GError) local = NULL;
-    g_auto(GStrv) sensors = NULL;
+    g_autofree char *sensors = NULL;
     g_auto(GStrv) blocks = NULL;
     g_auto(GStrv) events = NULL;
     guint64 seed = sim->seed;
@@ -106,6 +79,7 @@ static gboolean load_simulated(KnConfig *c, gboolean selected, GError **error)
         !kn_keyfile_get_double(f, "simulated", "gyro_bias_rads", 0, 1, &sim->gyro_bias_rads, error) ||
         !kn_keyfile_get_double(f, "simulated", "impact_g", 0, 50, &sim->impact_g, error) ||
         !kn_keyfile_get_double(f, "simulated", "frontal_deg", 0, 30, &sim->frontal_deg, error) ||
+        !kn_keyfile_get_double(f, "simulated", "variability", 0, 10, &sim->variability, error) ||
         !kn_keyfile_get_boolean(f, "simulated", "repeat", &repeat, error) ||
         !kn_keyfile_get_double(f, "simulated", "speed", 0.01, 1000, &c->driver_opts.sim_speed, error) ||
         !kn_keyfile_get_double(f, "simulated", "battery_hours", 0, 10000,
@@ -117,13 +91,17 @@ static gboolean load_simulated(KnConfig *c, gboolean selected, GError **error)
     if (!selected)
         return TRUE;
 
-    sensors = kn_keyfile_get_list(f, "simulated", "sensors", &local);
-    if (local) {
-        g_propagate_error(error, g_steal_pointer(&local));
+    if (!kn_keyfile_get_string(f, "simulated", "sensors", &sensors, error))
         return FALSE;
+    if (sensors) {
+        g_autoptr(GString) list = g_string_new(sensors);
+
+        g_string_replace(list, " ", "", 0);
+        if (kn_sim_sensors_from_string(list->str, &sim->sensors, msg, sizeof(msg)) < 0) {
+            kn_keyfile_set_error(f, error, "simulated", "sensors", "%s", msg);
+            return FALSE;
+        }
     }
-    if (sensors && !parse_sensors(f, sensors, &sim->sensors, error))
-        return FALSE;
 
     blocks = kn_keyfile_get_list(f, "simulated", "blocks", &local);
     if (local) {
@@ -390,4 +368,146 @@ gboolean kn_config_same_source(const KnConfig *a, const KnConfig *b)
            x->sim_speed == y->sim_speed && x->sim_battery_hours == y->sim_battery_hours &&
            g_strcmp0(x->replay_file, y->replay_file) == 0 &&
            x->replay_speed == y->replay_speed && x->replay_loop == y->replay_loop;
+}
+
+/* ---- printing ---- */
+
+/* Shortest text that reads back as the same double. */
+static void append_double(GString *s, double v)
+{
+    static const char *const formats[] = {
+        "%.6g", "%.7g", "%.8g", "%.9g", "%.10g", "%.12g", "%.15g", "%.17g"
+    };
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+    for (size_t i = 0; i < G_N_ELEMENTS(formats); i++) {
+        g_ascii_formatd(buf, sizeof(buf), formats[i], v);
+        if (g_ascii_strtod(buf, NULL) == v)
+            break;
+    }
+    g_string_append(s, buf);
+}
+
+static void append_sensors(GString *s, guint32 bits)
+{
+    static const struct {
+        const char *name;
+        guint32 bits;
+    } names[] = {
+        { "flex", KN_HAS_FLEX },
+        { "thigh", KN_HAS_THIGH_IMU },
+        { "thigh-accel", KN_HAS_THIGH_ACCEL },
+        { "thigh-gyro", KN_HAS_THIGH_GYRO },
+        { "shank", KN_HAS_SHANK_IMU },
+        { "shank-accel", KN_HAS_SHANK_ACCEL },
+        { "shank-gyro", KN_HAS_SHANK_GYRO },
+    };
+    gboolean first = TRUE;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        if ((bits & names[i].bits) != names[i].bits)
+            continue;
+        g_string_append_printf(s, "%s%s", first ? "" : ",", names[i].name);
+        bits &= ~names[i].bits;
+        first = FALSE;
+    }
+}
+
+static void key_double(GString *s, const char *comment, const char *key, double v)
+{
+    g_string_append_printf(s, "# %s\n%s = ", comment, key);
+    append_double(s, v);
+    g_string_append_c(s, '\n');
+}
+
+char *kn_config_to_string(const KnConfig *c)
+{
+    const KnDriverOptions *d = &c->driver_opts;
+    const struct kn_sim_config *sim = &d->sim;
+    const struct kn_param_info *table;
+    g_autoptr(GString) s = g_string_new(NULL);
+    g_autoptr(GString) names = g_string_new(NULL);
+    g_autofree char *last_group = NULL;
+    char buf[128];
+    size_t n;
+
+    for (size_t i = 0; kn_drivers[i]; i++)
+        g_string_append_printf(names, "%s%s", i ? ", " : "", kn_drivers[i]->name);
+    g_string_append(s, "# kneed configuration, kneed.conf(5).  Every key is optional: what is\n"
+                       "# absent takes the value shown here.\n\n[daemon]\n");
+    g_string_append_printf(s, "# Frame source: %s\nsource = %s\n", names->str, c->driver->name);
+    g_string_append_printf(s, "# Leg wearing the sleeve: left or right\nside = %s\n",
+                           kn_side_to_string(c->core_opts.params.side));
+    g_string_append_printf(s, "# Delivery period of timer-paced sources' batches, ms (1..1000)\n"
+                              "batch_ms = %u\n", d->batch_ms);
+    key_double(s, "Maximum rate of live metrics on D-Bus and BLE, Hz (0.1..50)", "publish_hz",
+               c->core_opts.publish_hz);
+
+    g_string_append(s, "\n[simulated]\n");
+    key_double(s, "Sample rate, Hz (100..1000)", "rate_hz", sim->rate_hz);
+    g_string_append_printf(s, "# Random seed: the same seed gives the same run\nseed = %" G_GUINT64_FORMAT "\n",
+                           (guint64) sim->seed);
+    key_double(s, "Scale of all sensor noise, 0 = ideal sensors, 1 = typical MEMS (0..10)", "noise",
+               sim->noise);
+    key_double(s, "Largest gyro bias per axis, rad/s (0..1)", "gyro_bias_rads", sim->gyro_bias_rads);
+    key_double(s, "Peak shank impact transient while running, g (0..50)", "impact_g", sim->impact_g);
+    key_double(s, "Amplitude of the normal varus/valgus motion, deg (0..30)", "frontal_deg",
+               sim->frontal_deg);
+    key_double(s, "Stride-to-stride variability, 0 = identical strides (0..10)", "variability",
+               sim->variability);
+    g_string_append(s, "# Sensors: flex, thigh, shank, thigh-accel, thigh-gyro, shank-accel, "
+                       "shank-gyro, all\nsensors = ");
+    append_sensors(s, sim->sensors);
+    g_string_append(s, "\n# Activity blocks: stand:SECONDS; walk|run:SECONDS[:CADENCE_SPM[:SPEED_MPS]]\n"
+                       "blocks = ");
+    for (size_t i = 0; i < sim->n_blocks; i++) {
+        kn_sim_block_format(&sim->blocks[i], buf, sizeof(buf));
+        g_string_append_printf(s, "%s%s", i ? "; " : "", buf);
+    }
+    g_string_append(s, "\n# Scripted events: KIND@SECONDS[:key=value,...]; kinds hyperextension "
+                       "(depth, speed),\n# giving_way (depth, valgus), range_loss, locking, "
+                       "sleeve_slip (deg, duration)\nevents = ");
+    for (size_t i = 0; i < sim->n_events; i++) {
+        kn_sim_event_format(&sim->events[i], buf, sizeof(buf));
+        g_string_append_printf(s, "%s%s", i ? "; " : "", buf);
+    }
+    g_string_append_printf(s, "\n# Start over at the end of the blocks (events happen in the "
+                              "first pass only)\nrepeat = %s\n", sim->repeat ? "true" : "false");
+    key_double(s, "Pace: 1 = real time (0.01..1000)", "speed", d->sim_speed);
+    key_double(s, "Simulated battery life, hours; 0 = no battery (0..10000)", "battery_hours",
+               d->sim_battery_hours);
+
+    g_string_append(s, "\n[replay]\n# Recording (format v1) to replay; relative to this file's "
+                       "directory\n");
+    g_string_append_printf(s, "%sfile = %s\n", d->replay_file ? "" : "#",
+                           d->replay_file ? d->replay_file : "run.csv");
+    key_double(s, "Pace: 1 = real time, 0 = as fast as possible (0..1000)", "speed", d->replay_speed);
+    g_string_append_printf(s, "# Start over at the end\nloop = %s\n",
+                           d->replay_loop ? "true" : "false");
+
+    g_string_append(s, "\n# Detector thresholds, one section per detector (or all of them in\n"
+                       "# [thresholds] as section.key = value).  docs/detectors.md explains the\n"
+                       "# defaults.\n");
+    table = kn_params_table(&n);
+    for (size_t i = 0; i < n; i++) {
+        g_autofree char *group = NULL;
+        const char *key;
+
+        if (!split_key(table[i].key, &group, &key))
+            continue;
+        if (g_strcmp0(group, last_group) != 0) {
+            g_string_append_printf(s, "\n[%s]\n", group);
+            g_free(last_group);
+            last_group = g_strdup(group);
+        }
+        g_string_append_printf(s, "# %s (%s, ", table[i].summary, table[i].unit);
+        append_double(s, table[i].min);
+        g_string_append(s, "..");
+        append_double(s, table[i].max);
+        g_string_append_printf(s, "%s)\n%s = ", table[i].kind == KN_PARAM_INTEGER ? ", whole" : "",
+                               key);
+        append_double(s, kn_params_get(&c->core_opts.params, table[i].id));
+        g_string_append_c(s, '\n');
+    }
+    return g_string_free(g_steal_pointer(&s), FALSE);
 }

@@ -52,6 +52,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(KnConfig, kn_config_free)
 
 const KnKeyFile *kn_config_get_file(const KnConfig *config);
 
+/* The configuration as kneed.conf text, every key with its effective
+ * value and a comment (kneed --print-config; the installed example). */
+char *kn_config_to_string(const KnConfig *config);
+
 /* TRUE when switching from a to b needs no restart of the source. */
 gboolean kn_config_same_source(const KnConfig *a, const KnConfig *b);
 

@@ -528,13 +528,15 @@ static gboolean push_frame(KnCore *c, const struct kn_frame *f)
     return TRUE;
 }
 
-static void maybe_publish_live(KnCore *c)
+/* force: publish now whatever the period (the source ended: the last
+ * values must not wait for frames that will not come). */
+static void maybe_publish_live(KnCore *c, gboolean force)
 {
     const struct kn_live *live = kn_analysis_live(c->analysis);
     gint64 period = (gint64) (1e6 / c->opts.publish_hz);
-    gint64 now = c->batch_arrival_us;
+    gint64 now = force ? g_get_monotonic_time() : c->batch_arrival_us;
 
-    if (now < c->next_live_us || live->t_s == c->published_live_t)
+    if ((!force && now < c->next_live_us) || live->t_s == c->published_live_t)
         return;
     /* Stay on a grid so the average rate is exactly publish_hz, without
      * a burst after a pause. */
@@ -577,7 +579,7 @@ static void on_frames(KnDevice *dev, const struct kn_frame *frames, gsize n, gpo
     update_state(c);
     c->in_batch = FALSE;
     flush_status(c);
-    maybe_publish_live(c);
+    maybe_publish_live(c, FALSE);
 }
 
 static void on_device_status(KnDevice *dev, gpointer user_data)
@@ -603,6 +605,7 @@ static void on_device_finished(KnDevice *dev, const GError *error, gpointer user
     if (c->calibrations->len > 0)
         calibration_finish(c, -ENODATA, NULL, "the source stopped");
     update_state(c);
+    maybe_publish_live(c, TRUE);
 }
 
 /* ---- life cycle ---- */

@@ -26,3 +26,14 @@ daemon_kneed_LDADD = \
 	drivers/libkneedrivers.a \
 	analysis/libkneeanalysis.a \
 	$(GLIB_LIBS) $(SYSTEMD_LIBS) -lm
+
+# The example configuration is kneed's own --print-config of the built-in
+# defaults with every key commented out, so it never drifts from the code
+# (nor from the thresholds table).
+kneedconfdir = $(sysconfdir)/kneed
+kneedconf_DATA = daemon/kneed.conf.example
+CLEANFILES += daemon/kneed.conf.example
+
+daemon/kneed.conf.example: daemon/kneed$(EXEEXT)
+	$(AM_V_GEN)daemon/kneed$(EXEEXT) --print-config --config /dev/null | \
+	$(SED) -e 's/^\([a-z_]* =\)/#\1/' > $@.tmp && mv $@.tmp $@

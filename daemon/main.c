@@ -154,16 +154,20 @@ int main(int argc, char **argv)
     g_autoptr(GOptionContext) context = NULL;
     g_autoptr(GError) error = NULL;
     g_autofree char *config_path = NULL;
-    gboolean session = FALSE, verbose = FALSE, version = FALSE, check = FALSE;
+    gboolean session = FALSE, system = FALSE, verbose = FALSE, version = FALSE, check = FALSE;
+    gboolean print = FALSE;
     Daemon d = { .bus_type = G_BUS_TYPE_SYSTEM };
     const GOptionEntry entries[] = {
         { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
           "Configuration file (default " KN_CONFIG_DEFAULT_PATH ")", "FILE" },
         { "session", 0, 0, G_OPTION_ARG_NONE, &session,
           "Use the session bus instead of the system bus", NULL },
+        { "system", 0, 0, G_OPTION_ARG_NONE, &system, "Use the system bus (the default)", NULL },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Debug messages to stderr", NULL },
         { "check-config", 0, 0, G_OPTION_ARG_NONE, &check,
           "Check the configuration and exit", NULL },
+        { "print-config", 0, 0, G_OPTION_ARG_NONE, &print,
+          "Print the effective configuration and exit", NULL },
         { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
         { NULL }
     };
@@ -174,6 +178,10 @@ int main(int argc, char **argv)
     g_option_context_set_description(context, "See kneed(8) and kneed.conf(5).");
     if (!g_option_context_parse(context, &argc, &argv, &error)) {
         g_printerr("kneed: %s\n", error->message);
+        return EXIT_USAGE;
+    }
+    if (session && system) {
+        g_printerr("kneed: --session and --system exclude each other\n");
         return EXIT_USAGE;
     }
     if (argc > 1) {
@@ -192,6 +200,13 @@ int main(int argc, char **argv)
     if (!d.config) {
         g_printerr("kneed: %s\n", error->message);
         return EXIT_CONFIG;
+    }
+    if (print) {
+        g_autofree char *text = kn_config_to_string(d.config);
+
+        fputs(text, stdout);
+        kn_config_free(d.config);
+        return 0;
     }
     if (check) {
         printf("%s: OK\n", kn_keyfile_get_path(d.config->file) ? kn_keyfile_get_path(d.config->file)

@@ -2,7 +2,8 @@
 daemon_unit_tests = \
 	tests/test-config \
 	tests/test-core \
-	tests/test-drivers
+	tests/test-drivers \
+	tests/test-error
 
 check_PROGRAMS += $(daemon_unit_tests)
 TESTS += $(daemon_unit_tests)
@@ -18,3 +19,21 @@ tests_test_core_LDADD = $(TEST_DAEMON_LDADD)
 
 tests_test_drivers_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_drivers_LDADD = $(TEST_C_LDADD)
+
+# Links only the module it tests.
+tests_test_error_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_error_SOURCES = tests/test-error.c daemon/error.c daemon/error.h
+tests_test_error_LDADD = $(GLIB_LIBS)
+
+# Integration: the real kneed and kneectl on private dbus-daemons.
+daemon_integration_tests = \
+	tests/test-dbus-api.py \
+	tests/test-daemon-alerts.py \
+	tests/test-daemon-lifecycle.py \
+	tests/test-policy.py \
+	tests/test-kneectl.py \
+	tests/test-systemd.py \
+	tests/test-sd-notify.py
+
+TESTS += $(daemon_integration_tests)
+EXTRA_DIST += $(daemon_integration_tests) tests/kneedtest.py

@@ -262,6 +262,36 @@ static void test_replay_bad_recording(void)
     g_assert_no_error(error);
 }
 
+/* kneed --print-config reads back as the same configuration. */
+static void test_print_roundtrip(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *rec = recording_path();
+    g_autofree char *path = write_file("print.conf",
+        "[daemon]\nside = left\nbatch_ms = 25\npublish_hz = 3.5\n"
+        "[simulated]\nrate_hz = 500\nseed = 12345678901\nnoise = 0.25\nsensors = flex, shank\n"
+        "blocks = stand:3; walk:60:110:1.4; run:30\n"
+        "events = hyperextension@10:depth=8,speed=350; range_loss@40:deg=15,duration=20\n"
+        "repeat = false\nbattery_hours = 2.5\n"
+        "[replay]\nfile = rec.csv\nspeed = 4\n"
+        "[thresholds]\nhyperextension.angle_deg = 6.25\n[locking]\nstrides = 5\n");
+    g_autoptr(KnConfig) a = kn_config_load(path, NULL, 0, &error);
+    g_autofree char *text = NULL;
+    g_autofree char *again = NULL;
+    g_autoptr(KnConfig) b = NULL;
+
+    g_assert_no_error(error);
+    text = kn_config_to_string(a);
+    again = write_file("printed.conf", text);
+    b = kn_config_load(again, NULL, 0, &error);
+    g_assert_no_error(error);
+    g_assert_true(kn_config_same_source(a, b));
+    g_assert_cmpmem(&a->core_opts, sizeof(a->core_opts), &b->core_opts, sizeof(b->core_opts));
+    g_assert_cmpuint(b->driver_opts.sim.n_events, ==, 2);
+    g_assert_cmpuint(b->driver_opts.sim.sensors, ==, KN_HAS_FLEX | KN_HAS_SHANK_IMU);
+    g_assert_cmpuint(b->driver_opts.sim.seed, ==, G_GUINT64_CONSTANT(12345678901));
+}
+
 int main(int argc, char **argv)
 {
     int r;
@@ -275,6 +305,7 @@ int main(int argc, char **argv)
     g_test_add_func("/config/good", test_good);
     g_test_add_func("/config/module-group", test_module_group);
     g_test_add_func("/config/replay-bad-recording", test_replay_bad_recording);
+    g_test_add_func("/config/print-roundtrip", test_print_roundtrip);
     for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autofree char *path = g_strdup_printf("/config/bad/%s", bad[i].name);
 
