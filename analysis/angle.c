@@ -278,9 +278,9 @@ void kn_angle_push(struct kn_angle *a, const struct kn_frame *f, double dt, stru
 
     out->imu_knee_deg = imu_deg;
     out->flex_deg = flex_deg;
-    out->check_deg = !isnan(flex_deg) ? flex_deg - (a->fuse_init ? a->fuse_off : 0)
-                     : !isnan(imu_deg) ? kn_imu_knee_accel_opinion(a->imu) * KN_DEG_PER_RAD - a->zero_imu
-                                       : NAN;
+    out->check_gap_deg = !isnan(flex_deg) ? 0.0
+                         : !isnan(imu_deg) ? kn_imu_knee_disagreement(a->imu) * KN_DEG_PER_RAD
+                                           : NAN;
     out->rate_dps = rate;
     out->still = a->still_s >= 1.0;
     out->still_s = a->still_s;

@@ -31,9 +31,10 @@ struct kn_angle_out {
     double imu_knee_deg;      /* IMU-only estimate, zeroed; NaN without both IMUs */
     double flex_deg;          /* flex sensor, zeroed; NaN without it */
     enum kn_angle_source source;
-    double check_deg;         /* an independent opinion of knee_deg for sudden
-                                 extremes: the flex sensor when there is one,
-                                 else the IMUs' accelerometers; NaN when none */
+    double check_gap_deg;     /* how far an independent opinion disagrees with
+                                 knee_deg now: the IMUs' accelerometers against
+                                 the gyro estimate (imu-knee.h); 0 with a flex
+                                 sensor (it measures the bend); NaN when none */
     bool still;               /* the leg has been still for >= 1 s */
     double still_s;           /* for how long */
     bool upright;             /* still, with thigh and shank near vertical (IMUs), or flex near 0 */

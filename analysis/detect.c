@@ -22,13 +22,14 @@
  * transition (speeding up, slowing down) */
 #define STABLE_FRACTION 0.15
 #define DEFAULT_CONTACT_S 0.30
-/* an extreme angle's independent opinion may lag this fraction of the
- * limit behind, on the straight side */
-#define CHECK_MARGIN 0.5
+/* an extreme angle's independent opinion may disagree this much: the
+ * accelerometers of a real sleeve wobble by that much from stride to
+ * stride (docs/accuracy.md); a gyro angle that ran away is off by more */
+#define CHECK_GAP_DEG 12.0
 #define LOADING_FRACTION 0.6
 
 struct hsample {
-    double t, knee, rate, frontal, check;
+    double t, knee, rate, frontal, gap;
 };
 
 /* One alert kind's episode state. */
@@ -304,11 +305,10 @@ static void check_hyperextension(struct kn_detect *d, const struct hsample *s, s
         if (speed < P(d, KN_PARAM_HYPEREXT_SPEED_DPS) ||
             !refractory_over(d, KN_ALERT_HYPEREXTENSION, s->t, KN_PARAM_HYPEREXT_REFRACTORY_S))
             return;     /* slow (a posture, not an injury mechanism) or a repeat */
-        /* A gyro-integrated angle can run away in a twisting step; an
-         * alert needs the independent opinion (the accelerometers,
-         * smoothed and so some degrees behind a fast movement) to agree
-         * that the knee is close to straight or past it. */
-        if (!isnan(s->check) && s->check > CHECK_MARGIN * limit)
+        /* A gyro-integrated angle can run away in a twisting step: an
+         * alert needs the independent opinion not to disagree by more
+         * than it does in ordinary strides. */
+        if (!isnan(s->gap) && fabs(s->gap) > CHECK_GAP_DEG)
             return;
         d->stride_abnormal = true;
         sev = (depth >= P(d, KN_PARAM_HYPEREXT_CRITICAL_DEG) ||
@@ -408,7 +408,7 @@ size_t kn_detect_sample(struct kn_detect *d, const struct kn_detect_sample *in, 
     double dt = isnan(d->prev_t) ? 0 : in->t - d->prev_t;
 
     *s = (struct hsample) { .t = in->t, .knee = in->knee_deg, .rate = in->rate_dps,
-                            .frontal = in->frontal_rads, .check = in->check_deg };
+                            .frontal = in->frontal_rads, .gap = in->check_gap_deg };
     d->head = (d->head + 1u) & HIST_MASK;
     if (d->count < HIST_CAP)
         d->count++;

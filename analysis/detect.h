@@ -27,7 +27,8 @@ struct kn_detect_sample {
     double t;
     double knee_deg;          /* NaN when no angle */
     double rate_dps;          /* flexion speed, NaN when no angle */
-    double check_deg;         /* an independent opinion of knee_deg (angle.h), NaN when none */
+    double check_gap_deg;     /* an independent opinion's disagreement with knee_deg
+                                 (angle.h), NaN when none */
     double frontal_rads;      /* shank frontal-plane rate (gyro x), NaN without */
     double last_ic;           /* the stance that is under way began here, NaN when stopped */
     double typical_contact_s; /* NaN until known */

@@ -70,6 +70,7 @@ struct kn_imu_knee {
     double axis_last_t;
     double ot[3], os[3];      /* sensor to knee centre, each sensor's frame */
     double opinion;           /* smoothed accelerometer angle, NaN when none */
+    double echo;              /* the gyro estimate through the same smoothing */
 };
 
 static double dot(const double a[3], const double b[3])
@@ -375,11 +376,19 @@ bool kn_imu_knee_push(struct kn_imu_knee *k, const struct kn_frame *f, double dt
             as[i] = (newest->ws[i] - oldest->ws[i]) / span;
         }
         knee_acc = accel_knee(k, &k->pt, &k->ps, c, at, as, &w, &trust);
-        if (w >= 0.5)
-            k->opinion = isnan(k->opinion) ? knee_acc
-                                           : k->opinion + kn_wrap_pi(knee_acc - k->opinion) * dt / (dt + OPINION_TAU_S);
-        else
+        if (w >= 0.5 && k->init) {
+            double g = dt / (dt + OPINION_TAU_S);
+
+            if (isnan(k->opinion)) {
+                k->opinion = knee_acc;
+                k->echo = c->knee;
+            } else {
+                k->opinion += kn_wrap_pi(knee_acc - k->opinion) * g;
+                k->echo += kn_wrap_pi(c->knee - k->echo) * g;
+            }
+        } else {
             k->opinion = NAN;
+        }
         if (!k->init) {
             if (w >= 0.5) {
                 /* start at the accelerometer angle, carried to now by the gyros */
@@ -416,7 +425,7 @@ bool kn_imu_knee_push(struct kn_imu_knee *k, const struct kn_frame *f, double dt
     return true;
 }
 
-double kn_imu_knee_accel_opinion(const struct kn_imu_knee *k)
+double kn_imu_knee_disagreement(const struct kn_imu_knee *k)
 {
-    return k->opinion;
+    return isnan(k->opinion) ? NAN : kn_wrap_pi(k->opinion - k->echo);
 }

@@ -38,11 +38,13 @@ void kn_imu_knee_reset(struct kn_imu_knee *k);
 bool kn_imu_knee_push(struct kn_imu_knee *k, const struct kn_frame *f, double dt,
                       double *ret_knee_rad, double *ret_rate_rads);
 
-/* The accelerometers' own knee angle (rad, raw), smoothed over ~15 ms
- * and a few milliseconds behind: noisy, but independent of the gyro
- * integration — a second opinion on a sudden extreme angle.  NaN when the
- * accelerometers cannot tell (flight phase, disagreeing readings). */
-double kn_imu_knee_accel_opinion(const struct kn_imu_knee *k);
+/* A second opinion on the gyro-integrated angle: the accelerometers' own
+ * knee angle minus the estimate, both smoothed alike over ~15 ms (so a
+ * fast movement lags equally in both).  Noisy, but a gyro angle that ran
+ * away in a twisting step shows as a large, lasting gap.  Radians; NaN
+ * when the accelerometers cannot tell (flight phase, disagreeing
+ * readings). */
+double kn_imu_knee_disagreement(const struct kn_imu_knee *k);
 
 /* The raw knee angle the accelerometers give for a still pose (gravity
  * only), with the current axes. */

@@ -42,7 +42,7 @@ static void sample(struct kn_detect *d, struct sink *s, double t, double knee, d
 {
     struct kn_alert out[KN_DETECT_MAX_ALERTS];
     struct kn_detect_sample in = {
-        .t = t, .knee_deg = knee, .rate_dps = rate, .check_deg = NAN, .frontal_rads = NAN,
+        .t = t, .knee_deg = knee, .rate_dps = rate, .check_gap_deg = NAN, .frontal_rads = NAN,
         .last_ic = NAN, .typical_contact_s = NAN,
     };
 
