@@ -39,7 +39,8 @@ KNEECTL = os.path.join(BUILD, 'client', 'kneectl')
 PYTHON = sys.executable
 
 # The walks are 10 m: at these subjects' 1.1-1.35 s strides, about the
-# first 8 s after the first swing; later strides stop and turn.
+# first 8 s after the first swing; the last strides slow to the stop at
+# the end of the walkway.
 STRAIGHT_WALK_S = 8.0
 # A stride whose most extended angle is below this is beyond any healthy
 # walking knee: the IMU angle estimate failed there (docs/accuracy.md).
@@ -328,6 +329,25 @@ class RealData(unittest.TestCase):
             self.assertEqual(a['kind'], 'low_cadence', a)
 
 
+def gyro_check(conv, name, alert):
+    """For a hyperextension alert: the knee angle the raw gyros give on
+    their own around it (see the report's note)."""
+    if alert['kind'] != 'hyperextension':
+        return ''
+    path = os.path.join(conv.tmp.name, 'thigh-shank-imu', name)
+    with tempfile.NamedTemporaryFile(suffix='.csv') as trace:
+        analyze(path, '--trace', trace.name)
+        est = np.genfromtxt(trace.name, delimiter=',', names=True)
+    rec = kneedtest_recording.read(path)
+    t = rec['t_s']
+    rate = np.degrees(rec['thigh_gz'] - rec['shank_gz'])
+    i0 = int(np.searchsorted(t, alert['t_s'] - 0.5))
+    i1 = int(np.searchsorted(t, alert['t_s'] + 0.5))
+    knee0 = est['knee_deg'][int(np.searchsorted(est['t_s'], t[i0]))]
+    alone = knee0 + np.cumsum(rate[i0:i1 - 1] * np.diff(t[i0:i1]))
+    return '; gyros alone reach %.0f°' % alone.min()
+
+
 def report(conv):
     """docs/accuracy.md's real-data section."""
     walk = walking_results(conv)
@@ -351,8 +371,12 @@ def report(conv):
     print('\nEvery alert (trial NO8_left_IMU_3, whose node clocks disagree, left out):\n')
     for r in aligned:
         for a in r['alerts']:
-            print('- %s: %s %s at %.1f s (%.1f s into the walk)' % (r['name'], a['severity'], a['kind'], a['t_s'],
-                                                                  a['t_s'] - r['onset']))
+            print('- %s: %s %s at %.1f s (%.1f s into the walk)%s'
+                  % (r['name'], a['severity'], a['kind'], a['t_s'], a['t_s'] - r['onset'],
+                     gyro_check(conv, r['name'], a)))
+    print('\n"gyros alone": the thigh minus shank sagittal rate (gz) integrated on its own from kneed\'s\n'
+          'angle 0.5 s before the alert, its lowest value up to 0.5 s after: whether the raw gyros\n'
+          'themselves report the knee past straight there, whatever kneed\'s filter does.')
     mocap = mocap_results(conv)
     print('\n### Walking, optical motion capture (40 trials, 200 Hz; IMU signals derived from the markers)\n')
     print('Knee angle from the two derived IMUs against the marker knee angle. The marker angle has its\n'
