@@ -50,18 +50,14 @@ static uint32_t get_u32(const uint8_t *p)
 
 /* Saturating conversions: NaN gives the sentinel, everything else the
  * nearest representable value (never the sentinel). */
+static double scaled(double v, double scale, double lo, double hi)
+{
+    return fmin(fmax(round(v * scale), lo), hi);
+}
+
 static uint16_t enc_s16(double v, double scale)
 {
-    double r;
-
-    if (isnan(v))
-        return S16_NA;
-    r = round(v * scale);
-    if (r > 32767)
-        r = 32767;
-    if (r < -32767)
-        r = -32767;
-    return (uint16_t) (int16_t) r;
+    return isnan(v) ? S16_NA : (uint16_t) (int16_t) scaled(v, scale, -32767, 32767);
 }
 
 static double dec_s16(uint16_t raw, double scale)
@@ -73,16 +69,7 @@ static double dec_s16(uint16_t raw, double scale)
 
 static uint16_t enc_u16(double v, double scale)
 {
-    double r;
-
-    if (isnan(v))
-        return U16_NA;
-    r = round(v * scale);
-    if (r > 65534)
-        r = 65534;
-    if (r < 0)
-        r = 0;
-    return (uint16_t) r;
+    return isnan(v) ? U16_NA : (uint16_t) scaled(v, scale, 0, 65534);
 }
 
 static double dec_u16(uint16_t raw, double scale)
@@ -94,16 +81,7 @@ static double dec_u16(uint16_t raw, double scale)
 
 static uint8_t enc_u8(double v, double scale)
 {
-    double r;
-
-    if (isnan(v))
-        return U8_NA;
-    r = round(v * scale);
-    if (r > 254)
-        r = 254;
-    if (r < 0)
-        r = 0;
-    return (uint8_t) r;
+    return isnan(v) ? U8_NA : (uint8_t) scaled(v, scale, 0, 254);
 }
 
 static double dec_u8(uint8_t raw, double scale)
@@ -116,14 +94,9 @@ static double dec_u8(uint8_t raw, double scale)
 /* Plain (no sentinel) saturating unsigned conversion. */
 static uint32_t sat_u(double v, double scale, uint32_t max)
 {
-    double r;
-
     if (isnan(v) || v <= 0)
         return 0;
-    r = round(v * scale);
-    if (r > max)
-        return max;
-    return (uint32_t) r;
+    return (uint32_t) scaled(v, scale, 0, max);
 }
 
 /* ---- helpers ---- */
