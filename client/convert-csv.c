@@ -173,6 +173,18 @@ void kn_csv_take_header(KnCsv *csv)
         csv->header[i] = g_strstrip(g_strdup(g_ptr_array_index(csv->fields, i)));
 }
 
+gboolean kn_csv_read_header(KnCsv *csv, GError **error)
+{
+    int r = kn_csv_next(csv, error);
+
+    if (r == 0)
+        kn_csv_error(csv, error, KN_CONVERT_ERROR_FORMAT, -1, "empty file: no header line");
+    if (r <= 0)
+        return FALSE;
+    kn_csv_take_header(csv);
+    return TRUE;
+}
+
 void kn_csv_set_header(KnCsv *csv, char **names)
 {
     g_strfreev(csv->header);

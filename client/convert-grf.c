@@ -88,13 +88,8 @@ static gboolean read_info(const char *input, guint trial, struct trial_info *ret
     csv = kn_csv_open(path, error);
     if (!csv)
         return FALSE;
-    r = kn_csv_next(csv, error);
-    if (r <= 0) {
-        if (r == 0)
-            kn_csv_error(csv, error, KN_CONVERT_ERROR_FORMAT, -1, "empty file");
+    if (!kn_csv_read_header(csv, error))
         return FALSE;
-    }
-    kn_csv_take_header(csv);
     if (!kn_csv_require_column(csv, "Trial", &c_trial, error) ||
         !kn_csv_require_column(csv, "Gender", &c_gender, error) ||
         !kn_csv_require_column(csv, "Weight [kg]", &c_weight, error) ||
@@ -145,13 +140,8 @@ static GArray *read_events(const char *input, char **ret_path, GError **error)
 
     if (!csv)
         return NULL;
-    r = kn_csv_next(csv, error);
-    if (r <= 0) {
-        if (r == 0)
-            kn_csv_error(csv, error, KN_CONVERT_ERROR_FORMAT, -1, "empty file");
+    if (!kn_csv_read_header(csv, error))
         return NULL;
-    }
-    kn_csv_take_header(csv);
     if (!kn_csv_require_column(csv, "foot_on_t_s", &c_on, error) ||
         !kn_csv_require_column(csv, "foot_off_t_s", &c_off, error))
         return NULL;
@@ -296,13 +286,8 @@ static gboolean convert(const struct kn_convert_opts *opts, GError **error)
     csv = kn_csv_open(opts->input, error);
     if (!csv)
         goto fail;
-    r = kn_csv_next(csv, error);
-    if (r <= 0) {
-        if (r == 0)
-            kn_csv_error(csv, error, KN_CONVERT_ERROR_FORMAT, -1, "empty file: no header line");
+    if (!kn_csv_read_header(csv, error))
         goto fail;
-    }
-    kn_csv_take_header(csv);
     for (int k = 0; k < 5; k++)
         if (!kn_csv_require_column(csv, names[k], &cols[k], error))
             goto fail;

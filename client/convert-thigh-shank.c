@@ -109,14 +109,8 @@ static gboolean convert(const struct kn_convert_opts *opts, GError **error)
     csv = kn_csv_open(opts->input, error);
     if (!csv)
         return FALSE;
-    r = kn_csv_next(csv, error);
-    if (r < 0)
+    if (!kn_csv_read_header(csv, error))
         return FALSE;
-    if (r == 0) {
-        kn_csv_error(csv, error, KN_CONVERT_ERROR_FORMAT, -1, "empty file: no header line");
-        return FALSE;
-    }
-    kn_csv_take_header(csv);
     if (!kn_csv_require_column(csv, "counter", &col_counter, error) ||
         !kn_csv_require_column(csv, "t_s", &col_t, error))
         return FALSE;

@@ -96,6 +96,9 @@ const char *kn_csv_name(const KnCsv *csv);
 /* Takes the current row as the header: its cells name the columns in
  * messages ("column 6 (thigh_gyr_x_dps)"). */
 void kn_csv_take_header(KnCsv *csv);
+/* Reads the next line and takes it as the header; an empty file is an
+ * error naming it. */
+gboolean kn_csv_read_header(KnCsv *csv, GError **error);
 /* Names the columns explicitly (a NULL-terminated vector, taken over):
  * for inputs whose header spans several lines. */
 void kn_csv_set_header(KnCsv *csv, char **names);
