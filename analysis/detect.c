@@ -26,6 +26,10 @@
  * accelerometers of a real sleeve wobble by that much from stride to
  * stride (docs/accuracy.md); a gyro angle that ran away is off by more */
 #define CHECK_GAP_DEG 12.0
+/* ... judged on its median over this look-back, because single samples
+ * of it scatter by tens of degrees in swing (docs/detectors.md) */
+#define CHECK_GAP_LOOKBACK_S 0.1
+#define CHECK_GAP_MAX 128     /* 0.1 s at 1 kHz */
 #define LOADING_FRACTION 0.6
 
 struct hsample {
@@ -263,6 +267,26 @@ static double recent_speed(const struct kn_detect *d, double t, double sign)
     return best;
 }
 
+/* Median of the accelerometers' second opinion over (t - look-back, t];
+ * NaN when they had none there (flight phase, disagreeing readings). */
+static double recent_gap(const struct kn_detect *d, double t)
+{
+    double v[CHECK_GAP_MAX];
+    size_t n = 0;
+
+    for (uint32_t b = 0; b < d->count && n < CHECK_GAP_MAX; b++) {
+        const struct hsample *h = hist_at(d, b);
+
+        if (h->t > t)
+            continue;
+        if (h->t <= t - CHECK_GAP_LOOKBACK_S)
+            break;
+        if (!isnan(h->gap))
+            v[n++] = h->gap;
+    }
+    return n ? kn_median(v, n) : NAN;
+}
+
 /* --- per sample: hyperextension ----------------------------------------------- */
 
 /* How far past straight counts as hyperextension for this wearer.  Some
@@ -298,6 +322,7 @@ static void check_hyperextension(struct kn_detect *d, const struct hsample *s, s
     if (gate_update(g, s->t, cond, 0.2)) {
         double speed = recent_speed(d, s->t, -1);
         double depth = -s->knee;
+        double gap;
         enum kn_severity sev;
 
         /* alert or not, the stance this lands into is not a usual one */
@@ -308,7 +333,8 @@ static void check_hyperextension(struct kn_detect *d, const struct hsample *s, s
         /* A gyro-integrated angle can run away in a twisting step: an
          * alert needs the independent opinion not to disagree by more
          * than it does in ordinary strides. */
-        if (!isnan(s->gap) && fabs(s->gap) > CHECK_GAP_DEG)
+        gap = recent_gap(d, s->t);
+        if (!isnan(gap) && fabs(gap) > CHECK_GAP_DEG)
             return;
         d->stride_abnormal = true;
         sev = (depth >= P(d, KN_PARAM_HYPEREXT_CRITICAL_DEG) ||

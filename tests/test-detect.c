@@ -38,11 +38,17 @@ static struct kn_detect *new_detect(void)
     return kn_detect_new(&p);
 }
 
+/* the accelerometers' second opinion fed with every sample: none by
+ * default, or gap_of(sample index) */
+static double (*gap_of)(unsigned i);
+static unsigned n_samples;
+
 static void sample(struct kn_detect *d, struct sink *s, double t, double knee, double rate)
 {
     struct kn_alert out[KN_DETECT_MAX_ALERTS];
     struct kn_detect_sample in = {
-        .t = t, .knee_deg = knee, .rate_dps = rate, .check_gap_deg = NAN, .frontal_rads = NAN,
+        .t = t, .knee_deg = knee, .rate_dps = rate,
+        .check_gap_deg = gap_of ? gap_of(n_samples++) : NAN, .frontal_rads = NAN,
         .last_ic = NAN, .typical_contact_s = NAN,
     };
 
@@ -201,6 +207,58 @@ static void test_hyperextension_habitual(void)
     kn_detect_free(d);
 }
 
+/* samples of the second opinion as a real sleeve's scatter in swing:
+ * mostly within a few degrees, one sample in five far off */
+static double gap_scattered(unsigned i)
+{
+    return (i % 5 == 4) ? 40.0 : ((i % 2) ? 6.0 : -6.0);
+}
+
+/* the accelerometers disagree for the whole look-back but one sample:
+ * a gyro angle that ran away */
+static double gap_ran_away(unsigned i)
+{
+    return i == 19 ? 1.0 : 30.0;
+}
+
+static double gap_none(unsigned i)
+{
+    (void) i;
+    return NAN;
+}
+
+static int hyperextend_with_gap(double (*gap)(unsigned))
+{
+    struct kn_detect *d = new_detect();
+    struct sink s = { 0 };
+    double t;
+    int n;
+
+    gap_of = gap;
+    n_samples = 0;
+    t = strides(d, &s, 0, 5, 170, 5, 100);
+    t = ramp(d, &s, t, 20, 10, 50, 1.0);
+    g_assert_cmpint(s.n, ==, 0);
+    /* 10 -> -9 at 400 deg/s crosses -5 on the 8th sample of the ramp:
+     * index 19, where gap_ran_away agrees and gap_scattered is far off */
+    n_samples = 12;
+    ramp(d, &s, t, 10, -9, 400, 0.1);
+    n = count_kind(&s, KN_ALERT_HYPEREXTENSION);
+    gap_of = NULL;
+    kn_detect_free(d);
+    return n;
+}
+
+static void test_hyperextension_second_opinion(void)
+{
+    /* no opinion (flight phase): the gyro angle alone decides */
+    g_assert_cmpint(hyperextend_with_gap(gap_none), ==, 1);
+    /* a scattered opinion that agrees on the median: an alert */
+    g_assert_cmpint(hyperextend_with_gap(gap_scattered), ==, 1);
+    /* agreeing on the crossing sample only is not agreeing */
+    g_assert_cmpint(hyperextend_with_gap(gap_ran_away), ==, 0);
+}
+
 static void test_range_loss(void)
 {
     struct kn_detect *d = new_detect();
@@ -328,6 +386,7 @@ int main(int argc, char **argv)
     g_test_add_func("/detect/hyperextension/refractory", test_hyperextension_refractory);
     g_test_add_func("/detect/hyperextension/before-strides", test_hyperextension_before_strides);
     g_test_add_func("/detect/hyperextension/habitual", test_hyperextension_habitual);
+    g_test_add_func("/detect/hyperextension/second-opinion", test_hyperextension_second_opinion);
     g_test_add_func("/detect/range-loss/sustained-only", test_range_loss);
     g_test_add_func("/detect/range-loss/like-with-like", test_range_compares_like_with_like);
     g_test_add_func("/detect/locking", test_locking);
