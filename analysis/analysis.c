@@ -320,7 +320,7 @@ int kn_analysis_push(struct kn_analysis *a, const struct kn_frame *f)
         .knee_deg = ang.knee_deg,
         .rate_dps = ang.rate_dps,
         .check_gap_deg = ang.check_gap_deg,
-        .frontal_rads = (f->present & KN_HAS_SHANK_GYRO) ? f->shank_gyro[0] : NAN,
+        .frontal_rads = ang.frontal_rads,
         .last_ic = kn_strides_last_contact(a->strides),
         .typical_contact_s = kn_strides_typical_contact(a->strides),
     };

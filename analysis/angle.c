@@ -203,6 +203,7 @@ void kn_angle_push(struct kn_angle *a, const struct kn_frame *f, double dt, stru
     bool have_flex = f->present & KN_HAS_FLEX;
     bool still = false, upright = false, flex_still = true;
     double imu_deg = NAN, flex_deg = NAN, rate = NAN;
+    double frontal = (f->present & KN_HAS_SHANK_GYRO) ? f->shank_gyro[0] : NAN;
 
     if (have_imu) {
         double knee_rad, rate_rads;
@@ -214,6 +215,7 @@ void kn_angle_push(struct kn_angle *a, const struct kn_frame *f, double dt, stru
             imu_deg = a->imu_raw_deg - a->zero_imu;
             rate = rate_rads * KN_DEG_PER_RAD;
         }
+        frontal = kn_imu_knee_shank_frontal_rate(a->imu, f->shank_gyro);
         motion_update(&a->thigh_motion, f->thigh_gyro, f->thigh_accel, dt);
         motion_update(&a->shank_motion, f->shank_gyro, f->shank_accel, dt);
         still = motion_still(&a->thigh_motion) && motion_still(&a->shank_motion);
@@ -282,6 +284,7 @@ void kn_angle_push(struct kn_angle *a, const struct kn_frame *f, double dt, stru
                          : !isnan(imu_deg) ? kn_imu_knee_disagreement(a->imu) * KN_DEG_PER_RAD
                                            : NAN;
     out->rate_dps = rate;
+    out->frontal_rads = frontal;
     out->still = a->still_s >= 1.0;
     out->still_s = a->still_s;
     out->upright = upright && out->still;

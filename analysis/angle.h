@@ -35,6 +35,9 @@ struct kn_angle_out {
                                  knee_deg now: the IMUs' accelerometers against
                                  the gyro estimate (imu-knee.h); 0 with a flex
                                  sensor (it measures the bend); NaN when none */
+    double frontal_rads;      /* the shank's frontal-plane rate (imu-knee.h); its
+                                 gyro's x without the thigh IMU; NaN without
+                                 a shank gyro */
     bool still;               /* the leg has been still for >= 1 s */
     double still_s;           /* for how long */
     bool upright;             /* still, with thigh and shank near vertical (IMUs), or flex near 0 */

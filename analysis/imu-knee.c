@@ -167,6 +167,11 @@ void kn_imu_knee_axes(const struct kn_imu_knee *k, double ret_thigh[3], double r
     memcpy(ret_shank, k->ps.j, 3 * sizeof(double));
 }
 
+double kn_imu_knee_shank_frontal_rate(const struct kn_imu_knee *k, const double shank_gyro[3])
+{
+    return dot(shank_gyro, k->ps.u);
+}
+
 static struct sample *ring_at(struct kn_imu_knee *k, uint32_t back)
 {
     return &k->ring[(k->ring_n - 1u - back) % RING];

@@ -55,4 +55,11 @@ double kn_imu_knee_static(const struct kn_imu_knee *k, const double thigh_accel[
  * of a given pose may then change by a constant, which the caller's zero
  * must follow (see kn_imu_knee_static). */
 unsigned kn_imu_knee_axes_version(const struct kn_imu_knee *k);
+
+/* The shank's angular rate about its own anterior axis (perpendicular to
+ * its flexion axis and its long axis): frontal-plane (varus/valgus)
+ * motion, rad/s.  Measured about the estimated flexion axis, a shank
+ * sensor worn rotated about the leg does not mistake the shank's forward
+ * rotation over the foot for sideways motion. */
+double kn_imu_knee_shank_frontal_rate(const struct kn_imu_knee *k, const double shank_gyro[3]);
 void kn_imu_knee_axes(const struct kn_imu_knee *k, double ret_thigh[3], double ret_shank[3]);

@@ -6,6 +6,7 @@
  */
 #include <glib.h>
 #include <math.h>
+#include <string.h>
 
 #include "analysis/angle.h"
 #include "analysis/filter.h"
@@ -146,6 +147,70 @@ static void test_swing_rates(void)
     }
 }
 
+/* A shank sensor worn turned 25 degrees about the leg (its x no longer
+ * anterior) sees the shank's sagittal rotation partly on its x axis.  Once
+ * the flexion axes are estimated, the frontal-plane rate must be the
+ * shank's own (here the thigh's frontal and transverse rotations carried
+ * across the bent knee), without that leak, and the knee angle must not
+ * suffer either. */
+static void test_frontal_askew_shank(void)
+{
+    struct kn_angle *a = kn_angle_new(NULL);
+    double w = 2 * M_PI * 1.4, dt = 0.005, beta = 25 * D2R;
+    double leak_max = 0, err_max = 0, truth_max = 0, knee_err = 0;
+
+    for (int n = 0; n < (int) (60 / dt); n++) {
+        double t = n * dt;
+        double knee = (55 + 50 * sin(w * t)) * D2R;
+        double knee_d = 50 * D2R * w * cos(w * t), knee_dd = -50 * D2R * w * w * sin(w * t);
+        double th = 20 * D2R * sin(w * t + 1.0);
+        double th_d = 20 * D2R * w * cos(w * t + 1.0), th_dd = -20 * D2R * w * w * sin(w * t + 1.0);
+        /* the thigh's own frontal (ab/adduction) and transverse (about
+         * its length) rotations: a hinge model needs some of both */
+        double phi_d = 3 * D2R * w * cos(w * t + 0.3);
+        double psi_d = 5 * D2R * w * cos(w * t + 2.0);
+        struct pose p = {
+            .th = th, .th_d = th_d, .th_dd = th_dd,
+            .sh = th - knee, .sh_d = th_d - knee_d, .sh_dd = th_dd - knee_dd,
+        };
+        double acc[3], gyr[3], truth;
+        struct kn_angle_out out;
+        struct kn_frame f;
+
+        make_frame(&f, t, &p, 0, 0);
+        /* the hinge carries the thigh's rotation into the shank's frame,
+         * turned by the knee angle */
+        f.thigh_gyro[0] = phi_d;
+        f.thigh_gyro[1] = psi_d;
+        f.shank_gyro[0] = cos(knee) * phi_d - sin(knee) * psi_d;
+        f.shank_gyro[1] = sin(knee) * phi_d + cos(knee) * psi_d;
+        truth = f.shank_gyro[0];
+        /* the shank's segment-frame vectors seen from a sensor turned by
+         * beta about the segment's y */
+        memcpy(acc, f.shank_accel, sizeof(acc));
+        memcpy(gyr, f.shank_gyro, sizeof(gyr));
+        f.shank_accel[0] = cos(beta) * acc[0] - sin(beta) * acc[2];
+        f.shank_accel[2] = sin(beta) * acc[0] + cos(beta) * acc[2];
+        f.shank_gyro[0] = cos(beta) * gyr[0] - sin(beta) * gyr[2];
+        f.shank_gyro[2] = sin(beta) * gyr[0] + cos(beta) * gyr[2];
+        kn_angle_push(a, &f, n ? dt : 0, &out);
+        if (t > 40) {
+            leak_max = fmax(leak_max, fabs(f.shank_gyro[0] - truth));
+            err_max = fmax(err_max, fabs(out.frontal_rads - truth));
+            truth_max = fmax(truth_max, fabs(truth));
+            knee_err = fmax(knee_err, fabs(out.knee_deg - knee / D2R));
+        }
+    }
+    kn_angle_free(a);
+    g_test_message("askew shank: gyro x off the frontal rate by up to %.2f rad/s, kneed's frontal rate by "
+                   "%.3f (the rate itself up to %.2f); knee error up to %.2f deg",
+                   leak_max, err_max, truth_max, knee_err);
+    g_assert_cmpfloat(leak_max, >, 1.0);
+    g_assert_cmpfloat(truth_max, >, 0.3);
+    g_assert_cmpfloat(err_max, <, 0.05 * truth_max + 0.02);
+    g_assert_cmpfloat(knee_err, <, 2.0);
+}
+
 static void test_flex_only(void)
 {
     struct kn_angle *a = kn_angle_new(NULL);
@@ -280,6 +345,7 @@ int main(int argc, char **argv)
     g_test_add_func("/angle/imu/swing-common-acceleration", test_swing_common_acceleration);
     g_test_add_func("/angle/imu/swing-gyro-bias", test_swing_gyro_bias);
     g_test_add_func("/angle/imu/swing-rates", test_swing_rates);
+    g_test_add_func("/angle/imu/frontal-askew-shank", test_frontal_askew_shank);
     g_test_add_func("/angle/flex/pass-through", test_flex_only);
     g_test_add_func("/angle/flex/standing-offset", test_flex_standing_offset);
     g_test_add_func("/angle/fused/slip", test_fused_slip);
