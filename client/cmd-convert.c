@@ -104,7 +104,7 @@ int kn_cmd_convert(int argc, char **argv)
     g_autoptr(GOptionContext) ctx = NULL;
     g_autoptr(GError) error = NULL;
     g_autofree char *output = NULL, *truth = NULL, *side = NULL, *all = NULL, *mount = NULL;
-    gboolean list = FALSE, with_flex = FALSE;
+    gboolean list = FALSE, with_flex = FALSE, keep_misaligned = FALSE;
     double lowpass_hz = 0, sensor_offset_m = 0.12, knee_shift_mm = 0, max_gap_s = 0.1;
     double flex_noise_deg = 0, gyro_gain = 2.0;
     int seed = 1;
@@ -117,6 +117,7 @@ int kn_cmd_convert(int argc, char **argv)
         { "all", 0, 0, G_OPTION_ARG_FILENAME, &all, "Convert every input of the format found in DIR into the -o directory", "DIR" },
         { "list-formats", 0, 0, G_OPTION_ARG_NONE, &list, "List the input formats", NULL },
         { "gyro-gain", 0, 0, G_OPTION_ARG_DOUBLE, &gyro_gain, "thigh-shank-imu: gyro scale as a multiple of the source reader's 1000/32768 dps (default 2: +-2000 dps, docs/datasets.md)", "G" },
+        { "keep-misaligned", 0, 0, G_OPTION_ARG_NONE, &keep_misaligned, "thigh-shank-imu: keep the thigh node even when its clock disagrees with the shank's", NULL },
         { "lowpass-hz", 0, 0, G_OPTION_ARG_DOUBLE, &lowpass_hz, "mocap-vicon: marker low-pass cut-off (default 8)", "HZ" },
         { "sensor-offset-m", 0, 0, G_OPTION_ARG_DOUBLE, &sensor_offset_m, "mocap-vicon: distance of the virtual IMUs from the knee (default 0.12)", "M" },
         { "knee-shift-mm", 0, 0, G_OPTION_ARG_DOUBLE, &knee_shift_mm, "mocap-vicon: shift the knee and ankle markers medially (default 0)", "MM" },
@@ -186,6 +187,7 @@ int kn_cmd_convert(int argc, char **argv)
     opts.output = output;
     opts.truth = truth;
     opts.gyro_gain = gyro_gain;
+    opts.keep_misaligned = keep_misaligned;
     opts.lowpass_hz = lowpass_hz;
     opts.sensor_offset_m = sensor_offset_m;
     opts.knee_shift_mm = knee_shift_mm;

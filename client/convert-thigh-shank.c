@@ -11,7 +11,11 @@
  * which a positive rotation swings the distal end forward = the body's
  * right); z = x cross y for these right-handed sensors is then anterior,
  * which the low-frequency z acceleration confirms (it follows +g sin of
- * the gyro-integrated segment angle).  Streams row by row.
+ * the gyro-integrated segment angle).
+ *
+ * Holds the trial in memory: before anything is written, the two nodes'
+ * clocks are checked against each other (alignment_lag below), and a
+ * thigh node whose clock disagrees is left out.
  */
 #define G_LOG_DOMAIN "kneectl"
 
@@ -24,6 +28,16 @@
 
 #define DEG_TO_RAD (G_PI / 180.0)
 #define BSN_RECORD_BYTES 28
+#define RATE_HZ 100
+/* a trial at 100 Hz is 12-20 s; this is over five hours */
+#define MAX_ROWS (2u * 1000 * 1000)
+/* The shank's activity follows the thigh's by a fraction of a stride:
+ * 0.06-0.30 s in 64 of the 65 trials.  More than this either way means
+ * the nodes' clocks did not start together, and the joined rows pair
+ * thigh and shank samples from different moments. */
+#define ALIGN_MAX_LAG_S 0.5
+#define ALIGN_SEARCH_S 4.0
+#define ENVELOPE_S 0.5
 
 enum { SEG_THIGH, SEG_SHANK, SEG_COUNT };
 
@@ -78,6 +92,68 @@ static gint64 raw_records(const char *input, guint subject, enum kn_side side, g
     return st.st_size / BSN_RECORD_BYTES;
 }
 
+struct row {
+    struct kn_frame f;
+    guint64 line;
+};
+
+/* Box-smoothed |x| over ENVELOPE_S, centred, minus its mean. */
+static double *envelope(const struct row *rows, guint n, gboolean thigh)
+{
+    guint k = (guint) (ENVELOPE_S * RATE_HZ), half = k / 2;
+    double *abs_x = g_new(double, n), *env = g_new(double, n), mean = 0;
+
+    for (guint i = 0; i < n; i++)
+        abs_x[i] = fabs(thigh ? rows[i].f.thigh_gyro[2] : rows[i].f.shank_gyro[2]);
+    for (guint i = 0; i < n; i++) {
+        guint lo = i >= half ? i - half : 0, hi = MIN(n, i + k - half);
+        double sum = 0;
+
+        /* zero beyond the ends */
+        for (guint j = lo; j < hi; j++)
+            sum += abs_x[j];
+        env[i] = sum / k;
+        mean += env[i];
+    }
+    mean /= n;
+    for (guint i = 0; i < n; i++)
+        env[i] -= mean;
+    g_free(abs_x);
+    return env;
+}
+
+/* The lag (s) of the shank's activity envelope behind the thigh's that
+ * lines them up best, within +-ALIGN_SEARCH_S: how far apart the two node
+ * clocks are, give or take the within-stride delay of the shank's swing
+ * after the thigh's.  NaN for a trial too short to tell. */
+static double alignment_lag(const struct row *rows, guint n)
+{
+    gint max_lag = (gint) (ALIGN_SEARCH_S * RATE_HZ);
+    g_autofree double *te = NULL, *se = NULL;
+    double best = -INFINITY;
+    gint best_lag = 0;
+
+    if (n < 2u * (guint) max_lag)
+        return NAN;
+    te = envelope(rows, n, TRUE);
+    se = envelope(rows, n, FALSE);
+    for (gint lag = -max_lag; lag <= max_lag; lag++) {
+        guint off = (guint) ABS(lag), len = n - off;
+        const double *a = lag >= 0 ? te : te + off;
+        const double *b = lag >= 0 ? se + off : se;
+        double c = 0;
+
+        for (guint i = 0; i < len; i++)
+            c += a[i] * b[i];
+        c /= len;
+        if (c > best) {
+            best = c;
+            best_lag = lag;
+        }
+    }
+    return (double) best_lag / RATE_HZ;
+}
+
 static const char *const node_suffix[2] = { "acc", "gyr" };
 static const char *const node_unit[2] = { "g", "dps" };
 
@@ -85,7 +161,8 @@ static gboolean convert(const struct kn_convert_opts *opts, GError **error)
 {
     g_autoptr(KnCsv) csv = NULL;
     g_autoptr(KnRecordingWriter) w = NULL;
-    KnRecordingMeta meta = { .rate_hz = 100 };
+    g_autoptr(GArray) rows_buf = g_array_new(FALSE, FALSE, sizeof(struct row));
+    KnRecordingMeta meta = { .rate_hz = RATE_HZ };
     g_autofree char *base = g_path_get_basename(opts->input);
     guint col_counter, col_t, cols[SEG_COUNT][2][3];
     guint subject = 0, trial = 0;
@@ -93,8 +170,10 @@ static gboolean convert(const struct kn_convert_opts *opts, GError **error)
     gboolean named = parse_name(opts->input, &subject, &name_side, &trial);
     gboolean have_prev = FALSE;
     double prev_counter = 0, prev_t = 0;
-    guint64 rows = 0, missing = 0;
+    guint64 missing = 0;
     gint64 rec[SEG_COUNT] = { -1, -1 };
+    guint32 present = KN_HAS_THIGH_IMU | KN_HAS_SHANK_IMU;
+    double lag;
     int r;
 
     if (!named && !opts->side_given) {
@@ -159,15 +238,10 @@ static gboolean convert(const struct kn_convert_opts *opts, GError **error)
         }
     }
 
-    w = kn_recording_writer_new(opts->output, &meta, KN_HAS_THIGH_IMU | KN_HAS_SHANK_IMU, error);
-    kn_recording_meta_clear(&meta);
-    if (!w)
-        return FALSE;
-
     while ((r = kn_csv_next(csv, error)) > 0) {
         struct kn_frame f = { .present = KN_HAS_THIGH_IMU | KN_HAS_SHANK_IMU };
         double counter, raw[SEG_COUNT][2][3];
-        g_autofree char *where = NULL;
+        struct row row;
 
         if (!kn_csv_check_width(csv, error))
             return FALSE;
@@ -207,23 +281,53 @@ static gboolean convert(const struct kn_convert_opts *opts, GError **error)
             kn_mount_apply(&mounts[s][side], raw[s][1], DEG_TO_RAD * opts->gyro_gain,
                            s == SEG_THIGH ? f.thigh_gyro : f.shank_gyro);
         }
-        where = g_strdup_printf("%s:%" G_GUINT64_FORMAT, kn_csv_name(csv), kn_csv_line(csv));
-        if (!kn_convert_write_frame(w, &f, where, error))
+        if (rows_buf->len >= MAX_ROWS) {
+            kn_csv_error(csv, error, KN_CONVERT_ERROR_DATA, -1, "more than %u rows", MAX_ROWS);
             return FALSE;
+        }
+        row = (struct row) { .f = f, .line = kn_csv_line(csv) };
+        g_array_append_val(rows_buf, row);
         have_prev = TRUE;
         prev_counter = counter;
         prev_t = f.t_s;
-        rows++;
     }
     if (r < 0)
         return FALSE;
-    if (rows == 0) {
+    if (rows_buf->len == 0) {
         kn_csv_error(csv, error, KN_CONVERT_ERROR_DATA, -1, "no data rows");
         return FALSE;
     }
     if (missing)
         fprintf(stderr, "%s: note: %" G_GUINT64_FORMAT " frame(s) missing in the input "
                         "(counter gaps)\n", opts->input, missing);
+
+    lag = alignment_lag((const struct row *) rows_buf->data, rows_buf->len);
+    if (!isnan(lag)) {
+        kn_convert_meta_set(meta.extra, "thigh_shank_lag_s", "%.2f", lag);
+        if (fabs(lag) > ALIGN_MAX_LAG_S && !opts->keep_misaligned) {
+            present = KN_HAS_SHANK_IMU;
+            kn_convert_meta_set(meta.extra, "alignment_note",
+                                "the thigh node's clock disagrees with the shank's (activity lag "
+                                "%+.2f s, more than %.1f s): thigh data left out, no knee angle "
+                                "can be computed from these nodes", lag, ALIGN_MAX_LAG_S);
+            fprintf(stderr, "%s: note: the shank's activity lags the thigh's by %+.2f s (more than "
+                            "%.1f s): the node clocks disagree, the thigh is left out "
+                            "(--keep-misaligned keeps it)\n", opts->input, lag, ALIGN_MAX_LAG_S);
+        }
+    }
+
+    w = kn_recording_writer_new(opts->output, &meta, present, error);
+    kn_recording_meta_clear(&meta);
+    if (!w)
+        return FALSE;
+    for (guint i = 0; i < rows_buf->len; i++) {
+        struct row *row = &g_array_index(rows_buf, struct row, i);
+        g_autofree char *where = g_strdup_printf("%s:%" G_GUINT64_FORMAT, kn_csv_name(csv), row->line);
+
+        row->f.present = present;
+        if (!kn_convert_write_frame(w, &row->f, where, error))
+            return FALSE;
+    }
     return kn_recording_writer_close(g_steal_pointer(&w), error);
 }
 

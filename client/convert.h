@@ -46,6 +46,7 @@ struct kn_convert_opts {
     enum kn_side side;
     /* thigh-shank-imu */
     double gyro_gain;             /* multiplies the source's gyro scale */
+    gboolean keep_misaligned;     /* keep the thigh node when its clock disagrees */
     /* mocap-vicon */
     double lowpass_hz;            /* 0: the format's default */
     double sensor_offset_m;       /* distance of the virtual IMUs from the knee */

@@ -68,6 +68,12 @@ class ConvertDataSets(unittest.TestCase):
                                      % (fmt, r.returncode, r.stderr))
         sys.stderr.write('conversion time: %s\n'
                          % ', '.join('%s %.2f s' % kv for kv in cls.seconds.items()))
+        # the offline reference reads both nodes of every trial, whatever
+        # the converter judges of their clocks
+        r = kneectl('thigh-shank-imu', '--keep-misaligned', '--all', os.path.join(DATA, SETS['thigh-shank-imu']),
+                    '-o', os.path.join(cls.out, 'thigh-shank-imu-both'))
+        if r.returncode != 0:
+            raise AssertionError('kneectl convert --keep-misaligned failed (%d):\n%s' % (r.returncode, r.stderr))
 
     @classmethod
     def tearDownClass(cls):
@@ -92,8 +98,11 @@ class ConvertDataSets(unittest.TestCase):
                 self.assertEqual(rec.meta['side'], stem.split('_')[1])
                 self.assertEqual(rec.meta['rate_hz'], '100')
                 self.assertEqual(rec.meta['mount_shank'], 'x=+z y=+x z=+y')
+                # the thigh node is left out only where its clock disagrees
+                self.assertEqual(rec.has('thigh_gz'), 'alignment_note' not in rec.meta)
                 for col in ('thigh_ax', 'thigh_gz', 'shank_ay', 'shank_gx'):
-                    self.assertTrue(np.all(np.isfinite(rec[col])), col)
+                    if col.startswith('shank') or rec.has('thigh_gz'):
+                        self.assertTrue(np.all(np.isfinite(rec[col])), col)
                 self.assertFalse(rec.has('knee_deg'))
                 self.assertTrue(np.all(np.diff(rec['t_s']) > 0))
 
@@ -102,7 +111,7 @@ class ConvertDataSets(unittest.TestCase):
         for path in self.recordings('thigh-shank-imu'):
             rec = kneedtest_recording.read(path)
             quiet = slice(0, 30)
-            for seg in ('thigh', 'shank'):
+            for seg in ('thigh', 'shank') if rec.has('thigh_gz') else ('shank',):
                 with self.subTest(os.path.basename(path), seg=seg):
                     a = np.column_stack([rec['%s_a%s' % (seg, ax)][quiet] for ax in 'xyz'])
                     g = np.degrees(np.column_stack([rec['%s_g%s' % (seg, ax)][quiet] for ax in 'xyz']))
@@ -119,11 +128,12 @@ class ConvertDataSets(unittest.TestCase):
             rec = kneedtest_recording.read(path)
             fs = rec.rate_hz
             shank = reference_gait.gaussian_lowpass(np.degrees(rec['shank_gz']), fs)
-            thigh = reference_gait.gaussian_lowpass(np.degrees(rec['thigh_gz']), fs)
             with self.subTest(os.path.basename(path)):
                 self.assertGreater(shank.max(), 1.2 * -shank.min())
                 self.assertGreater(shank.max(), 100)
-                self.assertGreater(thigh.max(), -thigh.min())
+                if rec.has('thigh_gz'):
+                    thigh = reference_gait.gaussian_lowpass(np.degrees(rec['thigh_gz']), fs)
+                    self.assertGreater(thigh.max(), -thigh.min())
                 peaks = reference_gait.swing_peaks(shank, fs, reference_gait.SHANK_FLOOR_DPS)
                 self.assertGreaterEqual(len(peaks), 6)
                 self.assertTrue(all(shank[i] > 60 for i in peaks))
@@ -131,7 +141,7 @@ class ConvertDataSets(unittest.TestCase):
     def test_thigh_shank_reference(self):
         """The offline reference counts walking strides and mostly agrees
         with its thigh cross-check."""
-        results = [reference_gait.analyse(p) for p in self.recordings('thigh-shank-imu')]
+        results = [reference_gait.analyse(p) for p in self.recordings('thigh-shank-imu-both')]
         agree = sum(r['agree'] for r in results)
         sys.stderr.write('reference: %d of %d trials agree with the thigh cross-check; '
                          '%d swings, %d complete strides; alignment suspect: %s\n'
@@ -276,6 +286,51 @@ class ConvertDataSets(unittest.TestCase):
         self.assertAlmostEqual(np.mean(rec['shank_ay'][:100]), G, delta=0.3)
         mag = np.sqrt(rec['shank_ax'] ** 2 + rec['shank_ay'] ** 2 + rec['shank_az'] ** 2)
         self.assertLess(mag.max(), 8 * G * np.sqrt(3) + 1)
+
+    def test_thigh_shank_node_clocks(self):
+        """A thigh node whose clock started 2 s late is found and left out
+        (a knee angle from it would be meaningless), unless
+        --keep-misaligned; the same trial as recorded keeps both."""
+        src = os.path.join(DATA, SETS['thigh-shank-imu'], 'csv', 'NO1_left_IMU_10.csv')
+        with open(src, encoding='utf-8') as f:
+            header, *rows = [line.rstrip('\n').split(',') for line in f if line.strip()]
+        thigh_cols = [i for i, name in enumerate(header) if name.startswith('thigh_')]
+        late = 200      # 2 s at 100 Hz
+        shifted = []
+        for i, row in enumerate(rows):
+            row = list(row)
+            for c in thigh_cols:
+                row[c] = rows[max(0, i - late)][c]
+            shifted.append(row)
+        bad = os.path.join(self.out, 'clocks', 'NO1_left_IMU_10.csv')
+        os.makedirs(os.path.dirname(bad), exist_ok=True)
+        with open(bad, 'w', encoding='utf-8') as f:
+            f.writelines(','.join(r) + '\n' for r in [header] + shifted)
+
+        def convert(path, *extra):
+            out = os.path.join(self.out, 'clocks', 'out-%d.csv' % len(extra))
+            r = kneectl('thigh-shank-imu', path, '-o', out, *extra)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return r.stderr, kneedtest_recording.read(out)
+
+        err, rec = convert(src)
+        self.assertTrue(rec.has('thigh_gz'))
+        self.assertNotIn('alignment_note', rec.meta)
+        lag = float(rec.meta['thigh_shank_lag_s'])
+        self.assertGreaterEqual(lag, 0.0)
+        self.assertLessEqual(lag, 0.45)
+
+        err, rec = convert(bad)
+        self.assertFalse(rec.has('thigh_gz'))
+        self.assertTrue(rec.has('shank_gz'))
+        self.assertEqual(rec.rows, len(rows))
+        self.assertAlmostEqual(float(rec.meta['thigh_shank_lag_s']), lag - 2.0, delta=0.1)
+        self.assertIn('clock disagrees', rec.meta['alignment_note'])
+        self.assertIn('the node clocks disagree, the thigh is left out', err)
+
+        err, rec = convert(bad, '--keep-misaligned')
+        self.assertTrue(rec.has('thigh_gz'))
+        self.assertNotIn('alignment_note', rec.meta)
 
     # ---- bad input ----
 
