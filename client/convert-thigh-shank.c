@@ -162,7 +162,7 @@ static gboolean convert(const struct kn_convert_opts *opts, GError **error)
     g_autoptr(KnCsv) csv = NULL;
     g_autoptr(KnRecordingWriter) w = NULL;
     g_autoptr(GArray) rows_buf = g_array_new(FALSE, FALSE, sizeof(struct row));
-    KnRecordingMeta meta = { .rate_hz = RATE_HZ };
+    g_auto(KnRecordingMeta) meta = { .rate_hz = RATE_HZ };
     g_autofree char *base = g_path_get_basename(opts->input);
     guint col_counter, col_t, cols[SEG_COUNT][2][3];
     guint subject = 0, trial = 0;
@@ -317,7 +317,6 @@ static gboolean convert(const struct kn_convert_opts *opts, GError **error)
     }
 
     w = kn_recording_writer_new(opts->output, &meta, present, error);
-    kn_recording_meta_clear(&meta);
     if (!w)
         return FALSE;
     for (guint i = 0; i < rows_buf->len; i++) {

@@ -75,3 +75,4 @@ void kn_recording_writer_free(KnRecordingWriter *w);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KnRecordingWriter, kn_recording_writer_free)
 
 void kn_recording_meta_clear(KnRecordingMeta *meta);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(KnRecordingMeta, kn_recording_meta_clear)
