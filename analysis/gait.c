@@ -183,29 +183,16 @@ static double f_ax(const struct sample *s) { return s->ax; }
 static double f_knee(const struct sample *s) { return s->knee; }
 static double f_knee_rate(const struct sample *s) { return s->knee_rate; }
 
-/* Mean of a field over the samples within ±half_s of sample `back`. */
-static double centred_mean(const struct kn_gait *g, uint32_t back, double half_s, field_fn field)
-{
-    double t0 = hist_at(g, back)->t, sum = 0;
-    uint32_t n = 0;
-
-    for (uint32_t b = back; b < g->count && hist_at(g, b)->t >= t0 - half_s; b++) {
-        sum += field(hist_at(g, b));
-        n++;
-    }
-    for (uint32_t b = back; b-- > 0 && hist_at(g, b)->t <= t0 + half_s;) {
-        sum += field(hist_at(g, b));
-        n++;
-    }
-    return sum / n;
-}
-
 /* Time of the minimum (or maximum when sign = -1) of a field, smoothed
- * over ±half_s, within [t0, t1]; NaN when the window is empty. */
+ * over ±half_s, within [t0, t1]; NaN when the window is empty.  The
+ * smoothing window slides with a running sum: at 1 kHz a centred mean
+ * per sample cost more than the rest of the stride logic. */
 static double hist_argext(const struct kn_gait *g, double t0, double t1, double half_s,
                           field_fn field, double sign, double *ret_value)
 {
-    double best = INFINITY, best_t = NAN;
+    double best = INFINITY, best_t = NAN, sum = 0;
+    uint32_t lo = 0, hi = 0, n = 0;     /* the window: back indices [lo, hi) */
+    uint32_t n_nan = 0;                 /* a NaN in the window makes its mean NaN */
 
     for (uint32_t b = 0; b < g->count; b++) {
         const struct sample *s = hist_at(g, b);
@@ -215,7 +202,27 @@ static double hist_argext(const struct kn_gait *g, double t0, double t1, double 
             continue;
         if (s->t < t0)
             break;
-        v = sign * (half_s > 0 ? centred_mean(g, b, half_s, field) : field(s));
+        if (half_s > 0) {
+            for (; hi < g->count && hist_at(g, hi)->t >= s->t - half_s; hi++, n++) {
+                double x = field(hist_at(g, hi));
+
+                if (isnan(x))
+                    n_nan++;
+                else
+                    sum += x;
+            }
+            for (; lo < hi && hist_at(g, lo)->t > s->t + half_s; lo++, n--) {
+                double x = field(hist_at(g, lo));
+
+                if (isnan(x))
+                    n_nan--;
+                else
+                    sum -= x;
+            }
+            v = n_nan ? NAN : sign * sum / n;
+        } else {
+            v = sign * field(s);
+        }
         if (v < best) {
             best = v;
             best_t = s->t;

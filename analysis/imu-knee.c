@@ -178,6 +178,13 @@ static struct sample *ring_at(struct kn_imu_knee *k, uint32_t back)
 }
 
 /* The tilt of a specific force in a segment's flexion plane. */
+static double plane_norm(const struct plane *p, const double f[3])
+{
+    double u = dot(f, p->u), v = dot(f, p->v);
+
+    return sqrt(u * u + v * v);
+}
+
 static double plane_angle(const struct plane *p, const double f[3])
 {
     return atan2(dot(f, p->u), dot(f, p->v));
@@ -209,9 +216,11 @@ static double accel_knee(const struct kn_imu_knee *k, const struct plane *pt, co
 
     knee_centre(c->at, c->wt, alpha_t, k->ot, kt);
     knee_centre(c->as, c->ws, alpha_s, k->os, ks);
-    /* only the components in each flexion plane carry the angle */
-    mt = hypot(dot(kt, pt->u), dot(kt, pt->v)) / KN_STANDARD_GRAVITY;
-    ms = hypot(dot(ks, ps->u), dot(ks, ps->v)) / KN_STANDARD_GRAVITY;
+    /* only the components in each flexion plane carry the angle (plain
+     * sqrt: frames are range-checked, nothing here can overflow, and
+     * libm's hypot costs several times more per frame) */
+    mt = plane_norm(pt, kt) / KN_STANDARD_GRAVITY;
+    ms = plane_norm(ps, ks) / KN_STANDARD_GRAVITY;
     m = fmin(mt, ms);
     /* the two magnitudes must agree: they measure the same vector */
     agree = fabs(mt - ms) / fmax(fmax(mt, ms), 1e-3);
