@@ -603,8 +603,10 @@ static void check_advice(struct kn_detect *d, const struct kn_stride *s, double 
     if (gate_update(g, now, g->active ? cad < thr + 2 : cad < thr, 0) &&
         refractory_over(d, KN_ALERT_LOW_CADENCE, now, KN_PARAM_ADVICE_REFRACTORY_S))
         raise_alert(d, o, KN_ALERT_LOW_CADENCE, KN_SEVERITY_INFO, now, cad, thr, "spm",
-                    "Cadence %.0f steps/min. Quicker, shorter steps ease the knee: try about %.0f "
-                    "(+5-10%%), built up over a few weeks.", cad, ceil(cad * 1.075));
+                    "Cadence %.0f steps/min, under %.0f. Quicker, shorter steps ease the knee: try "
+                    "about %.0f (+5-10%%), built up over a few weeks.",
+                    /* truncated: 159.6 read as "160" would contradict the advice */
+                    floor(cad), thr, ceil(cad * 1.075));
 
     thr = P(d, KN_PARAM_OVERSTRIDE_IC_FLEX_DEG);
     g = &d->gates[KN_ALERT_OVERSTRIDE];

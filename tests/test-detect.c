@@ -351,6 +351,14 @@ static void test_advice(void)
     g_assert_nonnull(strstr(s.a[0].message, "162"));    /* 150 * 1.075, rounded up */
     (void) t;
     kn_detect_free(d);
+
+    /* just under the threshold: the message must not read "160" */
+    d = new_detect();
+    s.n = 0;
+    strides(d, &s, 0, 40, 159.6, 5, 100);
+    g_assert_cmpint(count_kind(&s, KN_ALERT_LOW_CADENCE), ==, 1);
+    g_assert_nonnull(strstr(s.a[0].message, "Cadence 159 steps/min, under 160."));
+    kn_detect_free(d);
 }
 
 static void test_giving_way(void)
