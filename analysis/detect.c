@@ -249,21 +249,28 @@ static const struct hsample *hist_at(const struct kn_detect *d, uint32_t back)
     return &d->hist[(d->head - 1u - back) & HIST_MASK];
 }
 
+/* The samples within (t - span, t], as back indices [*ret_first, end). */
+static uint32_t look_back(const struct kn_detect *d, double t, double span, uint32_t *ret_first)
+{
+    uint32_t b = 0, end;
+
+    while (b < d->count && hist_at(d, b)->t > t)
+        b++;
+    for (end = b; end < d->count && hist_at(d, end)->t > t - span; end++)
+        ;
+    *ret_first = b;
+    return end;
+}
+
 /* Largest sign*rate over (t - SPEED_LOOKBACK_S, t]. */
 static double recent_speed(const struct kn_detect *d, double t, double sign)
 {
+    uint32_t b, end = look_back(d, t, SPEED_LOOKBACK_S, &b);
     double best = 0;
 
-    for (uint32_t b = 0; b < d->count; b++) {
-        const struct hsample *h = hist_at(d, b);
-
-        if (h->t > t)
-            continue;
-        if (h->t <= t - SPEED_LOOKBACK_S)
-            break;
-        if (!isnan(h->rate))
-            best = fmax(best, sign * h->rate);
-    }
+    for (; b < end; b++)
+        if (!isnan(hist_at(d, b)->rate))
+            best = fmax(best, sign * hist_at(d, b)->rate);
     return best;
 }
 
@@ -271,19 +278,13 @@ static double recent_speed(const struct kn_detect *d, double t, double sign)
  * NaN when they had none there (flight phase, disagreeing readings). */
 static double recent_gap(const struct kn_detect *d, double t)
 {
+    uint32_t b, end = look_back(d, t, CHECK_GAP_LOOKBACK_S, &b);
     double v[CHECK_GAP_MAX];
     size_t n = 0;
 
-    for (uint32_t b = 0; b < d->count && n < CHECK_GAP_MAX; b++) {
-        const struct hsample *h = hist_at(d, b);
-
-        if (h->t > t)
-            continue;
-        if (h->t <= t - CHECK_GAP_LOOKBACK_S)
-            break;
-        if (!isnan(h->gap))
-            v[n++] = h->gap;
-    }
+    for (; b < end && n < CHECK_GAP_MAX; b++)
+        if (!isnan(hist_at(d, b)->gap))
+            v[n++] = hist_at(d, b)->gap;
     return n ? kn_median(v, n) : NAN;
 }
 
