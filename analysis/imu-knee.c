@@ -177,7 +177,7 @@ static struct sample *ring_at(struct kn_imu_knee *k, uint32_t back)
     return &k->ring[(k->ring_n - 1u - back) % RING];
 }
 
-/* The tilt of a specific force in a segment's flexion plane. */
+/* The magnitude of a specific force's part in a segment's flexion plane. */
 static double plane_norm(const struct plane *p, const double f[3])
 {
     double u = dot(f, p->u), v = dot(f, p->v);
@@ -185,6 +185,7 @@ static double plane_norm(const struct plane *p, const double f[3])
     return sqrt(u * u + v * v);
 }
 
+/* The tilt of a specific force in a segment's flexion plane. */
 static double plane_angle(const struct plane *p, const double f[3])
 {
     return atan2(dot(f, p->u), dot(f, p->v));

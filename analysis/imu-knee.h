@@ -55,6 +55,7 @@ double kn_imu_knee_static(const struct kn_imu_knee *k, const double thigh_accel[
  * of a given pose may then change by a constant, which the caller's zero
  * must follow (see kn_imu_knee_static). */
 unsigned kn_imu_knee_axes_version(const struct kn_imu_knee *k);
+void kn_imu_knee_axes(const struct kn_imu_knee *k, double ret_thigh[3], double ret_shank[3]);
 
 /* The shank's angular rate about its own anterior axis (perpendicular to
  * its flexion axis and its long axis): frontal-plane (varus/valgus)
@@ -62,4 +63,3 @@ unsigned kn_imu_knee_axes_version(const struct kn_imu_knee *k);
  * sensor worn rotated about the leg does not mistake the shank's forward
  * rotation over the foot for sideways motion. */
 double kn_imu_knee_shank_frontal_rate(const struct kn_imu_knee *k, const double shank_gyro[3]);
-void kn_imu_knee_axes(const struct kn_imu_knee *k, double ret_thigh[3], double ret_shank[3]);

@@ -201,16 +201,24 @@ bool kn_joint_axis_fit(const double (*wt)[3], const double (*ws)[3], size_t n,
 
 /* The specific force at o from a sensor with specific force a, angular
  * velocity w and angular acceleration al: a + al x o + w x (w x o). */
-static double centre_norm(const double a[3], const double w[3], const double al[3], const double o[3])
+static void centre_force(const double a[3], const double w[3], const double al[3], const double o[3],
+                         double out[3])
 {
-    double ao[3], wo[3], wwo[3], out[3];
+    double ao[3], wo[3], wwo[3];
 
     cross(al, o, ao);
     cross(w, o, wo);
     cross(w, wo, wwo);
     for (int i = 0; i < 3; i++)
         out[i] = a[i] + ao[i] + wwo[i];
-    return norm3(out);
+}
+
+static double centre_norm(const double a[3], const double w[3], const double al[3], const double o[3])
+{
+    double v[3];
+
+    centre_force(a, w, al, o, v);
+    return norm3(v);
 }
 
 /* d|v|/do for v = a + al x o + w x (w x o), linear in o with matrix
@@ -218,13 +226,9 @@ static double centre_norm(const double a[3], const double w[3], const double al[
 static void centre_gradient(const double a[3], const double w[3], const double al[3], const double o[3],
                             double sign, double *ret)
 {
-    double ao[3], wo[3], wwo[3], v[3], va[3], wv[3], wwv[3], nv;
+    double v[3], va[3], wv[3], wwv[3], nv;
 
-    cross(al, o, ao);
-    cross(w, o, wo);
-    cross(w, wo, wwo);
-    for (int i = 0; i < 3; i++)
-        v[i] = a[i] + ao[i] + wwo[i];
+    centre_force(a, w, al, o, v);
     nv = norm3(v);
     if (!(nv > 0)) {
         ret[0] = ret[1] = ret[2] = 0;
