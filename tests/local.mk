@@ -17,7 +17,7 @@ AM_TESTS_ENVIRONMENT = \
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1; \
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1;
 
-TEST_EXTENSIONS = .py
+TEST_EXTENSIONS = .py .tap
 PY_LOG_COMPILER = $(PYTHON3)
 AM_PY_LOG_FLAGS = -B
 
@@ -27,3 +27,4 @@ TEST_C_LDADD = drivers/libkneedrivers.a analysis/libkneeanalysis.a $(GLIB_LIBS) 
 include tests/analysis.mk
 include tests/daemon.mk
 include tests/ble.mk
+include tests/vm.mk
