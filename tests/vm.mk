@@ -13,7 +13,13 @@ vm_files = \
 	tests/vm/bluetooth-main.conf \
 	tests/vm/sleeve.conf \
 	tests/vm/phone.py \
-	tests/vm/scenario-phone.sh
+	tests/vm/scenario-phone.sh \
+	tests/vm/scenario-restarts.sh \
+	tests/vm/scenario-iio.sh \
+	tests/vm/iio_stub.py \
+	tests/vm/scenario-gpio.sh \
+	tests/vm/scenario-service.sh \
+	tests/vm/service.py
 EXTRA_DIST += $(vm_files)
 
 TAP_LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh

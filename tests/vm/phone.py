@@ -35,7 +35,7 @@ import time
 
 from bleak import BleakClient, BleakScanner
 from bleak.backends.bluezdbus import defs
-from bleak.backends.bluezdbus.manager import BlueZManager
+from bleak.backends.bluezdbus.manager import BlueZManager, get_global_bluez_manager
 from bleak.exc import BleakError
 from dbus_fast import BusType, Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
@@ -113,6 +113,37 @@ async def _wait_for_services_discovery(self, device_path):
 
 BlueZManager._wait_for_services_discovery = _wait_for_services_discovery
 
+# ---- test-bed work-around 3 (a service collection built too early) ----
+#
+# Seen once in a few runs: bleak built the connection's service collection
+# when bluetoothd's ServicesResolved=True had reached it but the
+# InterfacesAdded of the GATT objects (which bluetoothd's libgdbus emits
+# from an idle callback too) had not: client.services then lacks the
+# sleeve's services, although bluetoothd exported them (bluetoothd.log:
+# "Exported GATT service" before "device_svc_resolved").  The same ordering
+# may reach a phone app on Linux; with this one bluetoothd serving both
+# ends it shows under emulation.  Wait for the objects, then let bleak
+# build its collection again.
+async def connect(client):
+    await client.connect()
+    want = set(gd.EXPECTED_SERVICES)
+    if want <= {s.uuid for s in client.services}:
+        return
+    log('work-around 3: services missing after connect:',
+        sorted(want - {s.uuid for s in client.services}))
+    manager = await get_global_bluez_manager()
+    path = client._backend._device_path
+
+    async def exported():
+        uuids = {manager._properties[p][defs.GATT_SERVICE_INTERFACE]['UUID']
+                 for p in manager._service_map.get(path, set())}
+        return want <= uuids
+    await wait_until(exported, 10, 'the GATT objects of the connection')
+    client._backend.services = None
+    await client._backend.get_services()
+    log('work-around 3: services now', sorted({s.uuid for s in client.services}))
+
+
 # ---- test-bed work-around 2 (the agent) ----
 #
 # Just Works pairing needs an agent on both ends: without one, bluetoothd
@@ -185,6 +216,16 @@ class Kneed:
             interface='org.freedesktop.DBus', member='NameHasOwner', signature='s',
             body=['org.bluez']))
         return reply.body[0]
+
+    async def adapter_ready(self, adapter='hci0'):
+        '''bluetoothd has the adapter with the managers kneed registers with.'''
+        reply = await self.bus.call(Message(
+            destination='org.bluez', path=f'/org/bluez/{adapter}',
+            interface='org.freedesktop.DBus.Introspectable', member='Introspect'))
+        if reply.message_type == MessageType.ERROR:
+            return False
+        xml = reply.body[0]
+        return 'org.bluez.GattManager1' in xml and 'org.bluez.LEAdvertisingManager1' in xml
 
     async def close(self):
         if self.bus:
@@ -287,9 +328,11 @@ async def connect_and_bond(args, kneed, truth_bt):
     check('found by service UUID and name', True, f'{device.address} {adv.local_name}')
     check('advertises the RSC service', gd.RSC_SERVICE in [u.lower() for u in adv.service_uuids],
           adv.service_uuids)
-    client = BleakClient(device, adapter=args.adapter, timeout=60 * SLOW)
+    disconnected = asyncio.Event()
+    client = BleakClient(device, disconnected_callback=lambda c: disconnected.set(),
+                         adapter=args.adapter, timeout=60 * SLOW)
     t = time.monotonic()
-    await client.connect()
+    await connect(client)
     log(f'connected and resolved in {time.monotonic() - t:.1f} s')
     # bluetoothd adds a Device Information service of its own (PnP ID):
     # two instances of a service are legal GATT, so merge them.
@@ -318,8 +361,6 @@ async def connect_and_bond(args, kneed, truth_bt):
     # link's security, i.e. asks to pair; kneed's agent refuses outside a
     # pairing window, the pairing fails and the kernel drops the link.  So
     # the read fails, with bleak's D-Bus connection closed under it.
-    disconnected = asyncio.Event()
-    client.set_disconnected_callback(lambda c: disconnected.set())
     err = await refused(client, gd.LIVE)
     check('live metrics refused before pairing', err is not None, err)
     try:
@@ -337,7 +378,7 @@ async def connect_and_bond(args, kneed, truth_bt):
     await wait_until(lambda: kneed.prop('PairingWindowOpen'), 5, 'the pairing window')
     device, _ = await find_sleeve(args.adapter, args.name)
     client = BleakClient(device, adapter=args.adapter, timeout=60 * SLOW)
-    await client.connect()
+    await connect(client)
     t = time.monotonic()
     try:
         paired = await client.pair()
@@ -466,7 +507,7 @@ async def reconnect_phase(args, kneed, n):
     health data without pairing again, and is notified again.'''
     device, _ = await find_sleeve(args.adapter, args.name)
     client = BleakClient(device, adapter=args.adapter, timeout=60 * SLOW)
-    await client.connect()
+    await connect(client)
     props = await bluez_device_props(client)
     check(f'restart {n}: reconnected, still bonded', props.get('Paired'), props.get('Paired'))
     live = gd.decode_live(await read(client, gd.LIVE))
@@ -502,9 +543,17 @@ async def restart_bluetoothd(args, n):
     os.kill(pid, signal.SIGKILL)
     await wait_until(lambda: _not(kneed.bluez_owned()), 10, 'bluetoothd to go')
     await wait_until(lambda: _state_is(kneed, 'no-bluetoothd'), 10, 'kneed to see it go')
+    t_start = time.monotonic()
     start_bluetoothd(args.log, args.bluetoothd_pidfile)
     await wait_until(kneed.bluez_owned, 20, 'bluetoothd to come back')
+    t_name = time.monotonic()
+    # kneed can register only once bluetoothd has set the adapter up again
+    # (seconds of management commands under emulation): the 2 s count from
+    # the adapter's GattManager1 and LEAdvertisingManager1 on the bus.
+    await wait_until(kneed.adapter_ready, 30, 'the adapter on the bus', step=0.02)
     t_back = time.monotonic()
+    log(f'restart {n}: org.bluez owned {t_name - t_start:.2f} s after the start, '
+        f'the adapter ready {t_back - t_start:.2f} s after it')
 
     async def registered():
         bt = await kneed.bt()
@@ -513,7 +562,7 @@ async def restart_bluetoothd(args, n):
     bt = await wait_until(registered, 20, 'kneed to register again', step=0.02)
     took = time.monotonic() - t_back
     check(f'restart {n}: kneed registered again within 2 s', took < 2.0,
-          f'{took * 1000:.0f} ms after org.bluez came back; registrations '
+          f'{took * 1000:.0f} ms after the adapter came back; registrations '
           f'{before.get("Registrations")} -> {bt.get("Registrations")}, '
           f'advertisement {bt.get("AdvertisementRegistered")}, agent {bt.get("AgentRegistered")}')
     check(f'restart {n}: advertisement and agent registered again',
