@@ -3,6 +3,11 @@
 # test suite need, when they are missing (with sudo when not root).
 set -eu
 
+# --vm: also what the QEMU test bed needs (`make check-vm`, docs/testing.md).
+VM_PACKAGES="
+    qemu-system-x86 busybox-static bluez bluez-test-tools python3-bleak
+    i2c-tools libiio-utils gpiod kmod cpio file gcc make
+"
 PACKAGES="
     build-essential autoconf automake autoconf-archive pkg-config xz-utils
     libglib2.0-dev libglib2.0-dev-bin libjson-glib-dev libsystemd-dev
@@ -12,6 +17,9 @@ PACKAGES="
 # autoconf-archive: AX_CHECK_COMPILE_FLAG in configure.ac.
 # python3-numpy: tests/test-convert.py, tests/reference_gait.py.
 # dbus, python3-dbus, python3-gi, python3-dbusmock: the daemon and BLE tests.
+[ "${1:-}" = --vm ] && PACKAGES="$PACKAGES $VM_PACKAGES"
+# (tests/vm/setup.sh installs linux-headers-<abi>-amd64 itself: the ABI is
+# the one linux-image-amd64 points at on the day.)
 
 missing=""
 for p in $PACKAGES; do
