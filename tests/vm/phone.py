@@ -505,9 +505,19 @@ def start_bluetoothd(log_path, pidfile):
 async def reconnect_phase(args, kneed, n):
     '''After a restart: the bonded phone finds the sleeve again, reads
     health data without pairing again, and is notified again.'''
-    device, _ = await find_sleeve(args.adapter, args.name)
-    client = BleakClient(device, adapter=args.adapter, timeout=60 * SLOW)
-    await connect(client)
+    # A phone app retries a connection that does not come up; once seen
+    # here: bluetoothd's discovery on the new link stalled until the
+    # supervision timeout (bluetoothd.log: device_svc_resolved err -5).
+    for attempt in (1, 2):
+        device, _ = await find_sleeve(args.adapter, args.name)
+        client = BleakClient(device, adapter=args.adapter, timeout=30 * SLOW)
+        try:
+            await connect(client)
+            break
+        except (asyncio.TimeoutError, BleakError) as e:
+            log(f'restart {n}: connection attempt {attempt} failed: {type(e).__name__} {e}')
+            if attempt == 2:
+                raise
     props = await bluez_device_props(client)
     check(f'restart {n}: reconnected, still bonded', props.get('Paired'), props.get('Paired'))
     live = gd.decode_live(await read(client, gd.LIVE))

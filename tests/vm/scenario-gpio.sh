@@ -37,34 +37,41 @@ done
 [ "$(gpiofind button)" = "$CHIP 0" ] && ok "gpiofind button" || bad "gpiofind button: $(gpiofind button)"
 
 # The button: an active-low input with a pull-up in the sleeve; here the
-# simulated pull is the finger.  A long press (1.5 s), then a short one
-# (0.2 s).
+# simulated pull is the finger.
 echo pull-up > $SIM/sim_gpio0/pull
 gpiomon --num-events=4 --format='%e %s %n' "$CHIP" 0 > "$S_RUN/edges" 2>"$S_RUN/gpiomon.err" &
 MON=$!
 wait_for 5 "gpiomon to request the line" sh -c "gpioinfo $CHIP | grep -q 'line *0:.*\"gpiomon\"'" ||
     bad "gpiomon did not request the button line"
-press() {   # press SECONDS
-    echo pull-down > $SIM/sim_gpio0/pull
-    sleep "$1"
-    echo pull-up > $SIM/sim_gpio0/pull
-}
-press 1.5; sleep 0.3; press 0.2
+# Each pull change is bracketed by CLOCK_MONOTONIC readings (the clock of
+# the v1 uAPI's event timestamps): every edge must carry a time inside
+# its bracket, in order.
+$PY - "$SIM/sim_gpio0/pull" > "$S_RUN/writes" <<'PRESS'
+import sys, time
+def pull(v):
+    t0 = time.monotonic()
+    with open(sys.argv[1], 'w') as f:
+        f.write(v)
+    print(f'{t0:.6f} {time.monotonic():.6f} {v}', flush=True)
+for hold in (1.5, 0.2):            # a long press, then a short one
+    pull('pull-down'); time.sleep(hold); pull('pull-up'); time.sleep(0.3)
+PRESS
 wait_for 5 "4 edges" sh -c "[ \$(wc -l < $S_RUN/edges) -ge 4 ]" || bad "edges: $(cat "$S_RUN/edges" | tr '\n' ' ')"
 kill $MON 2>/dev/null
-cat "$S_RUN/edges"
-# falling (press), rising (release), falling, rising; press lengths from
-# the kernel's event timestamps, against sleep(1) under emulation: +-0.15 s
-durations=$(awk 'BEGIN {ok = 1}
-    { t = $2 + $3 / 1e9; if ($1 != (NR % 2 == 1 ? 0 : 1)) ok = 0
-      if (NR % 2 == 1) down = t; else printf "%.3f ", t - down }
-    END { if (!ok) print "ORDER" }' "$S_RUN/edges")
-log "press lengths: $durations"
-case $durations in *ORDER*) bad "edges out of order: $(tr '\n' ' ' < "$S_RUN/edges")" ;; esac
-set -- $durations
-awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > 1.35 && a < 1.65 && b > 0.05 && b < 0.35) }' &&
-    ok "long press $1 s (1.5 scripted), short press $2 s (0.2 scripted), edges in order" ||
-    bad "press lengths $1 $2 s, scripted 1.5 and 0.2"
+cat "$S_RUN/writes" "$S_RUN/edges"
+# falling (press), rising (release), falling, rising; each inside the
+# bracket of its write (5 ms of slack for the clock readings' rounding)
+verdict=$(paste -d' ' "$S_RUN/writes" "$S_RUN/edges" | awk '
+    { t = $5 + $6 / 1e9; want = ($3 == "pull-down") ? 0 : 1
+      if ($4 != want || t < $1 - 0.005 || t > $2 + 0.005) bad = bad " edge" NR
+      if (NR % 2 == 1) down = t; else len = len sprintf("%.3f ", t - down) }
+    END { print (bad ? "BAD" bad : "OK") " " len }')
+log "edges: $verdict"
+case $verdict in
+    OK*) durations=${verdict#OK }
+         ok "4 clean edges in order, each inside its write's time bracket; press lengths $durations s" ;;
+    *) bad "edges do not match the writes: $verdict" ;;
+esac
 
 # Outputs: what userspace drives reads back from the chip.
 for line in 1 2; do

@@ -14,7 +14,8 @@ D=/kneed-out/destdir
 fail() { result fail service-phone "$*"; result fail service-policy "$*"; exit 1; }
 
 [ -d $D ] || fail "no staged install in $D (tests/vm/check-vm.tap makes it)"
-cp -a $D/. / || fail "copying the staged install failed"
+# /lib is a symlink on a merged-/usr system: keep it one
+tar -C $D -cf - . | tar -C / -xf - --keep-directory-symlink || fail "copying the staged install failed"
 UNIT=$(find $D -name kneed.service -path '*systemd/system*' | sed "s|^$D||")
 SYSUSERS=$(find $D -path '*sysusers.d/kneed.conf' | sed "s|^$D||")
 POLICY=$(find $D -name org.kneed.Kneed1.conf -path '*dbus-1/system.d*' | sed "s|^$D||")
