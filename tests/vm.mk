@@ -19,7 +19,8 @@ vm_files = \
 	tests/vm/iio_stub.py \
 	tests/vm/scenario-gpio.sh \
 	tests/vm/scenario-service.sh \
-	tests/vm/service.py
+	tests/vm/service.py \
+	tests/vm/snoop-clean.py
 EXTRA_DIST += $(vm_files)
 
 TAP_LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
@@ -32,5 +33,6 @@ check-vm: all
 
 clean-local: clean-vm
 clean-vm:
-	-rm -rf tests/vm-out tests/vm-out.setup.log
+	-rm -rf tests/vm-out tests/vm-out.setup.log tests/vm/check-vm.log \
+	    tests/vm/check-vm.trs tests/vm/test-suite.log
 .PHONY: clean-vm

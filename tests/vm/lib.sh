@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by the guest's scenario scripts (tests/vm/scenario-*.sh).
 # Environment from tests/vm/guest.sh: KNEED_SRCDIR, KNEED_BUILDDIR,
-# S_OUT (this scenario's writable log directory on the host), S_RUN (its
-# scratch directory in the guest).
+# S_OUT (this scenario's log directory, in the guest's memory; guest.sh
+# copies it to the host's tests/vm-out/NAME when the scenario ends), S_RUN
+# (its scratch directory in the guest).
 
 PY=/usr/bin/python3      # Debian's: it sees bleak, python3-dbus, python3-gi
 VM=$KNEED_SRCDIR/tests/vm
@@ -41,8 +42,19 @@ name_owned() {
 
 # ---- the system bus and Bluetooth ----
 
+# Debian's bluez installs an activation file for org.bluez (Exec=/bin/false,
+# for systemd): a call to org.bluez while bluetoothd is down makes the bus
+# try to start it and answer "Launch helper exited with unknown return
+# code 1".  Nothing may start bluetoothd behind a scenario's back, and a
+# call to a bluetoothd that is gone must say so (ServiceUnknown): the
+# activation file goes, from the guest's overlay only.
+no_bluez_activation() {
+    rm -f /usr/share/dbus-1/system-services/org.bluez.service
+}
+
 system_bus_start() {
     mkdir -p /run/dbus
+    no_bluez_activation
     # kneed's bus policy, as the package installs it
     cp "$KNEED_SRCDIR/dbus/org.kneed.Kneed1.conf" /etc/dbus-1/system.d/
     dbus-daemon --system --fork --print-pid=3 3>"$S_RUN/dbus.pid"

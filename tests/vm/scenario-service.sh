@@ -35,6 +35,7 @@ case $POLICY in
        ln -sf "$POLICY" /etc/dbus-1/system.d/org.kneed.Kneed1.conf ;;
 esac
 mkdir -p /run/dbus
+no_bluez_activation
 dbus-daemon --system --fork --print-pid=3 3>"$S_RUN/dbus.pid"
 wait_for 5 "the system bus" test -S /run/dbus/system_bus_socket || fail "no system bus"
 bt_start || fail "Bluetooth did not come up (bluetoothd.log, dmesg.txt)"
