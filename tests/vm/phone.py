@@ -13,9 +13,11 @@ kneed on hci0 through the real bluetoothd (docs/testing.md).
         simulated truth of SLEEVE.conf (its run block's cadence, its
         scripted events).
     phone.py restarts --config SLEEVE.conf --bluetoothd-pidfile FILE --log FILE
+                      --bus-log FILE
         scenario 2: bond, then kill bluetoothd and start it again 3 times:
-        kneed must register again within 2 s each time, and the phone
-        reconnect (with its bond, no new pairing) and be notified again.
+        kneed must register again within 2 s each time (measured on the bus
+        by dbus-monitor, its log in --bus-log), and the phone reconnect
+        (with its bond, no new pairing) and be notified again.
 
 Every check prints one CHECK line; the last line is `PHONE PASS n/n` or
 `PHONE FAIL n/n` (BLEAK_LOGGING=1 writes bleak's debug log to stdout too).
@@ -26,18 +28,22 @@ docs/gatt.md independently of kneed's encoder.'''
 
 import argparse
 import asyncio
+import bisect
 import configparser
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from bleak import BleakClient, BleakScanner
+from bleak.backends.device import BLEDevice
 from bleak.backends.bluezdbus import defs
 from bleak.backends.bluezdbus.manager import BlueZManager, get_global_bluez_manager
 from bleak.exc import BleakError
-from dbus_fast import BusType, Message, MessageType, Variant
+from dbus_fast import BusType, Message, MessageType
 from dbus_fast.aio import MessageBus
 
 SRCDIR = os.environ.get('KNEED_SRCDIR',
@@ -210,22 +216,19 @@ class Kneed:
             return {}
         return {k: v.value for k, v in body[0].items()}
 
+    async def owner(self, name):
+        reply = await self.bus.call(Message(
+            destination='org.freedesktop.DBus', path='/org/freedesktop/DBus',
+            interface='org.freedesktop.DBus', member='GetNameOwner', signature='s',
+            body=[name]))
+        return reply.body[0]
+
     async def bluez_owned(self):
         reply = await self.bus.call(Message(
             destination='org.freedesktop.DBus', path='/org/freedesktop/DBus',
             interface='org.freedesktop.DBus', member='NameHasOwner', signature='s',
             body=['org.bluez']))
         return reply.body[0]
-
-    async def adapter_ready(self, adapter='hci0'):
-        '''bluetoothd has the adapter with the managers kneed registers with.'''
-        reply = await self.bus.call(Message(
-            destination='org.bluez', path=f'/org/bluez/{adapter}',
-            interface='org.freedesktop.DBus.Introspectable', member='Introspect'))
-        if reply.message_type == MessageType.ERROR:
-            return False
-        xml = reply.body[0]
-        return 'org.bluez.GattManager1' in xml and 'org.bluez.LEAdvertisingManager1' in xml
 
     async def close(self):
         if self.bus:
@@ -245,20 +248,67 @@ async def wait_until(cond, timeout, what, step=0.05):
 
 # ---- the phone ----
 
-async def find_sleeve(adapter, name, timeout=60):
-    '''Scans until an advertiser shows both the knee service UUID and the
-    name (the name is in the scan response).'''
-    found = asyncio.get_running_loop().create_future()
+# ---- test-bed work-around 4 (an advertiser missed for a whole scan) ----
+#
+# The virtual controller reports an advertiser at once when a scan starts,
+# and only once per scan (the kernel asks it to filter duplicates).  Under
+# emulation that report often reaches the kernel before the kernel's
+# discovery has moved from "starting" to "finding", and the kernel drops it
+# (mgmt_device_found: no discovery active, no device wanting reports): the
+# sleeve is then missed for the whole discovery window, 10.24 s, often
+# several windows running (btmon.snoop: the LE Advertising Report comes
+# before the MGMT Discovering event, and no Device Found follows).  A
+# controller on a radio reports an advertiser one advertising interval
+# after the scan starts, well after the kernel's state change.  So the
+# phone scans in short windows, each one a new scan and a new report.
+SCAN_WINDOW_S = 3.0
 
+
+def _sleeve_seen(found, name):
     def seen(device, adv):
         uuids = [u.lower() for u in adv.service_uuids]
         if gd.KNEE_SERVICE in uuids and adv.local_name == name and not found.done():
             found.set_result((device, adv))
+    return seen
 
-    async with BleakScanner(seen, service_uuids=[gd.KNEE_SERVICE], adapter=adapter):
-        device, adv = await asyncio.wait_for(found, timeout * SLOW)
-    log('found', device.address, adv)
+
+async def find_sleeve(adapter, name, timeout=60):
+    """Scans until an advertiser shows both the knee service UUID and the
+    name (the name is in the scan response)."""
+    end = time.monotonic() + timeout * SLOW
+    missed = 0
+    while True:
+        found = asyncio.get_running_loop().create_future()
+        seen = _sleeve_seen(found, name)
+
+        window = min(SCAN_WINDOW_S * SLOW, max(end - time.monotonic(), 0.1))
+        try:
+            async with BleakScanner(seen, service_uuids=[gd.KNEE_SERVICE], adapter=adapter):
+                device, adv = await asyncio.wait_for(found, window)
+            break
+        except asyncio.TimeoutError:
+            missed += 1
+            if time.monotonic() >= end:
+                raise TimeoutError(f'the sleeve not found in {timeout * SLOW:.0f} s '
+                                   f'({missed} scans)') from None
+    log('found', device.address, adv, f'(after {missed} empty scans)' if missed else '')
     return device, adv
+
+
+async def known_sleeve(adapter, address, name):
+    """The sleeve as bluetoothd already knows it (its device object, kept
+    for a bond or from the last scan), to connect to directly: a phone
+    reconnects to a peripheral it knows without a discovery (phones connect
+    in the background, through the controller's accept list), and this
+    avoids work-around 4's missed scans.  Scans when bluetoothd has
+    forgotten the device."""
+    props = await bluez_props(adapter, address)
+    if not props:
+        log(f'bluetoothd does not know {address} (any more): scanning')
+        return (await find_sleeve(adapter, name))[0]
+    path = f'/org/bluez/{adapter}/dev_' + address.replace(':', '_')
+    return BLEDevice(address, props.get('Name', name), {'path': path, 'props': props},
+                     props.get('RSSI', 0))
 
 
 async def bluez_device_props(client):
@@ -376,7 +426,7 @@ async def connect_and_bond(args, kneed, truth_bt):
     # The wearer opens the pairing window; the phone connects again and pairs.
     await kneed.call(KNEED_PATH, KNEED_IFACE, 'OpenPairingWindow', 'u', (60,))
     await wait_until(lambda: kneed.prop('PairingWindowOpen'), 5, 'the pairing window')
-    device, _ = await find_sleeve(args.adapter, args.name)
+    device = await known_sleeve(args.adapter, device.address, args.name)
     client = BleakClient(device, adapter=args.adapter, timeout=60 * SLOW)
     await connect(client)
     t = time.monotonic()
@@ -493,31 +543,193 @@ async def meet(args):
 
 # ---- scenario 2: bluetoothd restarts ----
 
+class BusMonitor:
+    """Scenario 2's stopwatch: dbus-monitor on the system bus (root may
+    monitor it), limited to the few messages the measurement needs, so that
+    watching costs the guest little.  Each message carries dbus-monitor's
+    reception time, on the wall clock (the clock of btmon's capture and of
+    kneed's log).  What it saw is kept in a log."""
+
+    HEADER = re.compile(r'^(signal|method call|method return|error) time=(\d+\.\d+) (.*)$')
+
+    def __init__(self, log_path, kneed):
+        rules = (
+            # kneed's registrations, and bluetoothd reading kneed's objects
+            f"type='method_call',sender='{kneed}',interface='org.bluez.GattManager1'",
+            f"type='method_call',sender='{kneed}',interface='org.bluez.LEAdvertisingManager1'",
+            f"type='method_call',sender='{kneed}',interface='org.bluez.AgentManager1'",
+            f"type='method_call',destination='{kneed}',member='GetManagedObjects'",
+            f"type='method_return',destination='{kneed}'",
+            f"type='method_return',sender='{kneed}'",
+            f"type='error',destination='{kneed}'",
+            f"type='error',sender='{kneed}'",
+            # the adapter coming and going, bluetoothd coming and going
+            "type='signal',interface='org.freedesktop.DBus.ObjectManager',"
+            "arg0path='/org/bluez/hci0'",
+            "type='signal',member='PropertiesChanged',path='/org/bluez/hci0'",
+            "type='signal',member='NameOwnerChanged',arg0='org.bluez'",
+        )
+        self.msgs, self.times = [], []
+        self.lock = threading.Lock()
+        self.log = open(log_path, 'a', buffering=1)
+        self.proc = subprocess.Popen(['dbus-monitor', '--system', *rules],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        cur = None
+        for line in self.proc.stdout:
+            self.log.write(line)
+            m = self.HEADER.match(line)
+            if m:
+                rest = m.group(3).replace('(null destination)', '-')
+                cur = dict(re.findall(r'(\w+)=([^ ;]+)', rest))
+                cur.update(type=m.group(1), time=float(m.group(2)), body=[])
+                with self.lock:
+                    self.msgs.append(cur)
+                    self.times.append(cur['time'])
+            elif cur is not None:
+                cur['body'].append(line.rstrip('\n'))
+
+    def since(self, t0):
+        with self.lock:
+            return self.msgs[bisect.bisect_left(self.times, t0):]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+    @staticmethod
+    def reply_to(msgs, call):
+        for m in msgs:
+            if (m['type'] in ('method return', 'error') and m.get('destination') == call['sender']
+                    and m.get('reply_serial') == call['serial'] and m['time'] >= call['time']):
+                return m
+        return None
+
+    def calls(self, t0, sender, member, destination=None):
+        """(call, reply or None) of every call of member by sender since t0."""
+        msgs = self.since(t0)
+        return [(m, self.reply_to(msgs, m)) for m in msgs
+                if m['type'] == 'method call' and m.get('sender') == sender and
+                m.get('member') == member and
+                (destination is None or m.get('destination') == destination)]
+
+    def adapter_ready(self, t0, path='/org/bluez/hci0'):
+        """When, since t0, path first had Adapter1 with Powered true,
+        GattManager1 and LEAdvertisingManager1 on the bus (None: not yet):
+        from then on kneed can register."""
+        have, powered = set(), False
+        for m in self.since(t0):
+            if m['type'] != 'signal' or not m['body']:
+                continue
+            body = m['body']
+            if m.get('member') == 'InterfacesAdded' and body[0].strip() == f'object path "{path}"':
+                iface = None
+                for i, line in enumerate(body):
+                    if re.match(r'^ {9}string "', line):
+                        iface = line.strip()[8:-1]
+                        have.add(iface)
+                    elif (iface == 'org.bluez.Adapter1' and line == '               string "Powered"'
+                          and i + 1 < len(body)):
+                        powered = body[i + 1].strip().endswith('boolean true')
+            elif m.get('member') == 'InterfacesRemoved' and body[0].strip() == f'object path "{path}"':
+                have, powered = set(), False
+            elif (m.get('member') == 'PropertiesChanged' and m.get('path') == path and
+                  body[0].strip() == 'string "org.bluez.Adapter1"'):
+                for i, line in enumerate(body):
+                    if line == '         string "Powered"' and i + 1 < len(body):
+                        powered = body[i + 1].strip().endswith('boolean true')
+            if powered and {'org.bluez.Adapter1', 'org.bluez.GattManager1',
+                            'org.bluez.LEAdvertisingManager1'} <= have:
+                return m['time']
+        return None
+
+
 def start_bluetoothd(log_path, pidfile):
     with open(log_path, 'a') as f:
-        p = subprocess.Popen(['/usr/libexec/bluetooth/bluetoothd', '-n', '-d'], stdout=f,
+        # as tests/vm/lib.sh starts it: on CPU 0, with the emulated radio
+        p = subprocess.Popen(['taskset', '-c', '0', '/usr/libexec/bluetooth/bluetoothd', '-n',
+                              '-d'], stdout=f,
                              stderr=subprocess.STDOUT, start_new_session=True)
     with open(pidfile, 'w') as f:
         f.write(f'{p.pid}\n')
     return p
 
 
-async def reconnect_phase(args, kneed, n):
-    '''After a restart: the bonded phone finds the sleeve again, reads
-    health data without pairing again, and is notified again.'''
-    # A phone app retries a connection that does not come up; once seen
-    # here: bluetoothd's discovery on the new link stalled until the
-    # supervision timeout (bluetoothd.log: device_svc_resolved err -5).
-    for attempt in (1, 2):
-        device, _ = await find_sleeve(args.adapter, args.name)
+def bluetoothd_alive(pidfile):
+    """The bluetoothd of pidfile runs (a zombie does not)."""
+    try:
+        with open(pidfile) as f:
+            pid = int(f.read())
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0] not in 'ZX'
+    except (OSError, ValueError, IndexError):
+        return False
+
+
+def kernel_trouble():
+    """The kernel's BUG/oops/warning lines so far (dmesg)."""
+    out = subprocess.run(['dmesg'], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines()
+            if re.search(r'kernel BUG|Oops|list_del corruption|general protection|WARNING:|'
+                         r'BUG: ', line)]
+
+
+# bluetoothd 5.66 (and BlueZ's master of August 2026, src/device.c) races
+# a bonded phone's reconnection: on the sleeve's side, device_attach_att()
+# reads the new ATT socket's security (getsockopt: still low), then raises
+# it (setsockopt BT_SECURITY) -- and when the phone's encryption of the link
+# completed in between, the kernel answers EINVAL (smp_conn_security():
+# security already sufficient) and bluetoothd drops the ATT connection.
+# The sleeve then never answers the phone, and the link ends a few seconds
+# later -- and in Debian's 6.1.0-57 kernel, in each of the 3 times seen,
+# bluetoothd's close of the phone's ATT socket after that end hit a kernel
+# BUG (list_del corruption in hci_chan_del, docs/testing.md) that killed
+# bluetoothd.  tests/vm/lib.sh keeps the emulated radio from overlapping
+# the sleeve's handling this way; if it happens all the same, the phone
+# gives the attempt up at once (a real phone retries too), counted and
+# reported, and a dead bluetoothd is reported with the kernel's words.
+ATTACH_RACE = 'device_attach_att() bt_io_set: setsockopt(BT_SECURITY): Invalid argument'
+
+
+async def _seen_in_log(path, offset, text):
+    while True:
+        with open(path, errors='replace') as f:
+            f.seek(offset)
+            if text in f.read():
+                return True
+        await asyncio.sleep(0.1)
+
+
+async def reconnect_phase(args, n, races):
+    """After a restart: the bonded phone connects to the sleeve again, reads
+    health data without pairing again, and is notified again."""
+    attempts = 3
+    for attempt in range(1, attempts + 1):
+        device = await known_sleeve(args.adapter, args.sleeve, args.name)
         client = BleakClient(device, adapter=args.adapter, timeout=30 * SLOW)
-        try:
-            await connect(client)
-            break
-        except (asyncio.TimeoutError, BleakError) as e:
-            log(f'restart {n}: connection attempt {attempt} failed: {type(e).__name__} {e}')
-            if attempt == 2:
-                raise
+        mark = os.path.getsize(args.log)
+        conn = asyncio.ensure_future(connect(client))
+        race = asyncio.ensure_future(_seen_in_log(args.log, mark, ATTACH_RACE))
+        await asyncio.wait({conn, race}, return_when=asyncio.FIRST_COMPLETED)
+        if conn.done():
+            race.cancel()
+            try:
+                conn.result()
+                break
+            except (asyncio.TimeoutError, BleakError) as e:
+                log(f'restart {n}: connection attempt {attempt} failed: {type(e).__name__} {e}')
+                if attempt == attempts or not bluetoothd_alive(args.bluetoothd_pidfile):
+                    raise
+                continue
+        races.append(n)
+        log(f'restart {n}: connection attempt {attempt}: bluetoothd dropped the sleeve\'s ATT '
+            f'connection ({ATTACH_RACE}); the phone disconnects and tries again')
+        conn.cancel()
+        await asyncio.gather(conn, return_exceptions=True)
+        if attempt == attempts:
+            raise BleakError(f'{attempts} connection attempts met bluetoothd\'s attach race')
     props = await bluez_device_props(client)
     check(f'restart {n}: reconnected, still bonded', props.get('Paired'), props.get('Paired'))
     live = gd.decode_live(await read(client, gd.LIVE))
@@ -538,60 +750,126 @@ async def first_phase(args):
     kneed = Kneed()
     await kneed.connect()
     client = await connect_and_bond(args, kneed, truth_bt)
+    args.sleeve = client.address
     await client.disconnect()
     await kneed.close()
 
 
-async def restart_bluetoothd(args, n):
-    '''Kills bluetoothd, starts it again, and measures how long kneed takes
-    to be registered again (application and advertisement).'''
+def _ms(t, t0):
+    return f'{(t - t0) * 1000:+.0f} ms' if t is not None else 'never'
+
+
+async def restart_bluetoothd(args, n, mon):
+    """Kills bluetoothd, starts it again, and measures on the bus how long
+    kneed takes to be registered again: from the moment it could register
+    (the adapter powered, with its GATT and advertising managers, on the
+    bus) to bluetoothd's replies to RegisterApplication and
+    RegisterAdvertisement."""
     kneed = Kneed()
     await kneed.connect()
     before = await kneed.bt()
+    me = await kneed.owner(KNEED)
     with open(args.bluetoothd_pidfile) as f:
         pid = int(f.read())
     os.kill(pid, signal.SIGKILL)
     await wait_until(lambda: _not(kneed.bluez_owned()), 10, 'bluetoothd to go')
     await wait_until(lambda: _state_is(kneed, 'no-bluetoothd'), 10, 'kneed to see it go')
-    t_start = time.monotonic()
+    t_start = time.time()
     start_bluetoothd(args.log, args.bluetoothd_pidfile)
-    await wait_until(kneed.bluez_owned, 20, 'bluetoothd to come back')
-    t_name = time.monotonic()
-    # kneed can register only once bluetoothd has set the adapter up again
-    # (seconds of management commands under emulation): the 2 s count from
-    # the adapter's GattManager1 and LEAdvertisingManager1 on the bus.
-    await wait_until(kneed.adapter_ready, 30, 'the adapter on the bus', step=0.02)
-    t_back = time.monotonic()
-    log(f'restart {n}: org.bluez owned {t_name - t_start:.2f} s after the start, '
-        f'the adapter ready {t_back - t_start:.2f} s after it')
 
-    async def registered():
+    async def answered():
+        regs = {m: mon.calls(t_start, me, m) for m in ('RegisterApplication',
+                                                       'RegisterAdvertisement')}
+        if all(r and r[0][1] for r in regs.values()):
+            return {m: r[0] for m, r in regs.items()}
+        if not bluetoothd_alive(args.bluetoothd_pidfile):
+            raise BleakError(f'bluetoothd died; kernel: {kernel_trouble()[-3:]}')
+        return None
+    regs = await wait_until(answered, 30, "bluetoothd's replies to kneed's registrations",
+                            step=0.1)
+    t_ready = mon.adapter_ready(t_start)
+    (app, app_r), (adv, adv_r) = regs['RegisterApplication'], regs['RegisterAdvertisement']
+    # what the application's registration waited for: bluetoothd reads
+    # kneed's objects (GetManagedObjects on kneed's application)
+    gmo = [(c, r) for c, r in mon.calls(app['time'], mon_owner(mon, t_start), 'GetManagedObjects',
+                                         destination=me) if c['time'] <= app_r['time']]
+    owner_t = [m['time'] for m in mon.since(t_start) if m.get('member') == 'NameOwnerChanged']
+    t0 = t_ready if t_ready is not None else t_start
+    detail = (f'bluetoothd started; org.bluez owned {_ms(owner_t[0] if owner_t else None, t_start)}, '
+              f'hci0 powered with its managers on the bus {_ms(t_ready, t_start)}; from then: '
+              f'RegisterApplication sent {_ms(app["time"], t0)}, ')
+    if gmo:
+        detail += (f'bluetoothd read kneed\'s objects {_ms(gmo[0][0]["time"], t0)}, '
+                   f'kneed answered {_ms(gmo[0][1]["time"] if gmo[0][1] else None, t0)}, ')
+    detail += (f'replied {_ms(app_r["time"], t0)} ({app_r["type"]}); '
+               f'RegisterAdvertisement sent {_ms(adv["time"], t0)}, replied '
+               f'{_ms(adv_r["time"], t0)} ({adv_r["type"]})')
+    log(f'restart {n}: {detail}')
+    errors = [r.get('error_name') for r in (app_r, adv_r) if r['type'] == 'error']
+    took = max(app_r['time'], adv_r['time']) - t0
+    check(f'restart {n}: kneed registered again within 2 s', t_ready is not None and
+          not errors and took < 2.0,
+          f'{took * 1000:.0f} ms from hci0 ready to the last reply'
+          if t_ready is not None and not errors else
+          f'errors {errors}' if errors else 'hci0 never seen powered on the bus')
+
+    async def settled():
         bt = await kneed.bt()
         return (bt.get('State') == 'ready' and
                 bt.get('Registrations', 0) > before.get('Registrations', 0) and bt)
-    bt = await wait_until(registered, 20, 'kneed to register again', step=0.02)
-    took = time.monotonic() - t_back
-    check(f'restart {n}: kneed registered again within 2 s', took < 2.0,
-          f'{took * 1000:.0f} ms after the adapter came back; registrations '
-          f'{before.get("Registrations")} -> {bt.get("Registrations")}, '
+    bt = await wait_until(settled, 10, "kneed's state after the registrations")
+    check(f'restart {n}: application, advertisement and agent registered again',
+          bt.get('ApplicationRegistered') and bt.get('AdvertisementRegistered') and
+          bt.get('AgentRegistered'),
+          f'registrations {before.get("Registrations")} -> {bt.get("Registrations")}, '
           f'advertisement {bt.get("AdvertisementRegistered")}, agent {bt.get("AgentRegistered")}')
-    check(f'restart {n}: advertisement and agent registered again',
-          bt.get('AdvertisementRegistered') and bt.get('AgentRegistered'), bt)
     await kneed.close()
     return took
+
+
+def mon_owner(mon, t0):
+    """bluetoothd's unique name since t0 (from NameOwnerChanged)."""
+    for m in mon.since(t0):
+        if m.get('member') == 'NameOwnerChanged' and len(m['body']) == 3:
+            new = m['body'][2].strip()
+            if new.startswith('string ":'):
+                return new[8:-1]
+    return None
 
 
 async def _state_is(kneed, state):
     return (await kneed.bt()).get('State') == state
 
 
+async def _kneed_name():
+    kneed = Kneed()
+    await kneed.connect()
+    try:
+        return await kneed.owner(KNEED)
+    finally:
+        await kneed.close()
+
+
 def restarts(args):
-    asyncio.run(first_phase(args))
-    for n in (1, 2, 3):
-        # a new event loop each time: bleak keeps one BlueZ object cache per
-        # loop, and a killed bluetoothd never says its objects are gone
-        asyncio.run(restart_bluetoothd(args, n))
-        asyncio.run(reconnect_phase(args, Kneed(), n))
+    mon = BusMonitor(args.bus_log, asyncio.run(_kneed_name()))
+    races = []
+    try:
+        asyncio.run(first_phase(args))
+        for n in (1, 2, 3):
+            # a new event loop each time: bleak keeps one BlueZ object cache
+            # per loop, and a killed bluetoothd never says its objects are gone
+            try:
+                asyncio.run(restart_bluetoothd(args, n, mon))
+                asyncio.run(reconnect_phase(args, n, races))
+            except Exception:
+                if not bluetoothd_alive(args.bluetoothd_pidfile):
+                    check(f'restart {n}: bluetoothd still running', False,
+                          f'it died on its own; the kernel said: {kernel_trouble()[-4:]}')
+                raise
+    finally:
+        mon.stop()
+        log(f"bluetoothd's attach race met after restart(s) {races}" if races else
+            "bluetoothd's attach race not met")
 
 
 def main():
@@ -602,6 +880,7 @@ def main():
     ap.add_argument('--name', default=None)
     ap.add_argument('--bluetoothd-pidfile')
     ap.add_argument('--log')
+    ap.add_argument('--bus-log')
     args = ap.parse_args()
     if args.name is None:
         args.name = sleeve_truth(args.config)[2].get('name')
