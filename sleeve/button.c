@@ -43,13 +43,12 @@ const char *kn_gesture_to_string(enum kn_gesture g)
     return NULL;
 }
 
-void kn_button_init(struct kn_button *b, const struct kn_button_config *cfg, bool pressed,
-                    int64_t now_us)
+void kn_button_init(struct kn_button *b, const struct kn_button_config *cfg, bool pressed)
 {
     memset(b, 0, sizeof(*b));
     b->cfg = *cfg;
     b->raw = b->stable = pressed;
-    b->last_edge_us = now_us;
+    b->last_edge_us = INT64_MIN;
     b->phase = pressed ? KN_BUTTON_HELD_AT_START : KN_BUTTON_IDLE;
 }
 

@@ -86,8 +86,7 @@ struct kn_button {
 };
 
 /* pressed: the level when the line was set up (true: already down). */
-void kn_button_init(struct kn_button *b, const struct kn_button_config *cfg, bool pressed,
-                    int64_t now_us);
+void kn_button_init(struct kn_button *b, const struct kn_button_config *cfg, bool pressed);
 /* Forgets any gesture under way (for instance when a confirmation
  * request takes over the button); a press held now makes none. */
 void kn_button_reset(struct kn_button *b);

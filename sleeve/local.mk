@@ -9,3 +9,13 @@ sleeve_libkneesleevecore_a_SOURCES = \
 	sleeve/haptic.h sleeve/haptic.c \
 	sleeve/led.h sleeve/led.c \
 	sleeve/button.h sleeve/button.c
+
+# The glue: configuration, the libgpiod wrapper, the publisher.
+noinst_LIBRARIES += sleeve/libkneesleeve.a
+sleeve_libkneesleeve_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(GPIOD_CFLAGS)
+sleeve_libkneesleeve_a_SOURCES = \
+	sleeve/gpio.h sleeve/gpio-gpiod.c \
+	sleeve/sleeve-config.h sleeve/sleeve-config.c \
+	sleeve/sleeve.h sleeve/sleeve.c
+
+EXTRA_DIST += docs/sleeve.md

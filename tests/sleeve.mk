@@ -15,3 +15,28 @@ tests_test_sleeve_patterns_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_sleeve_patterns_SOURCES = tests/test-sleeve-patterns.c \
 	sleeve/pattern.c sleeve/haptic.c sleeve/led.c
 tests_test_sleeve_patterns_LDADD = analysis/libkneeanalysis.a $(GLIB_LIBS) -lm
+
+# The configuration sections and their one validator, with the keyfile
+# helpers (errors name file, line and key).
+check_PROGRAMS += tests/test-sleeve-config
+TESTS += tests/test-sleeve-config
+tests_test_sleeve_config_CFLAGS = $(TEST_C_CFLAGS) $(GPIOD_CFLAGS)
+tests_test_sleeve_config_SOURCES = tests/test-sleeve-config.c \
+	sleeve/sleeve-config.c sleeve/sleeve-config.h sleeve/button.c sleeve/gpio-gpiod.c
+tests_test_sleeve_config_CPPFLAGS = $(AM_CPPFLAGS) -DSYSCONFDIR=\"$(sysconfdir)\"
+tests_test_sleeve_config_LDADD = $(TEST_DAEMON_LDADD) $(GPIOD_LIBS)
+
+# The real libgpiod on a GPIO chip emulated by umockdev, in-process.
+check_PROGRAMS += tests/test-sleeve-gpio
+TESTS += tests/test-sleeve-gpio
+tests_test_sleeve_gpio_SOURCES = tests/test-sleeve-gpio.c tests/gpio-mock.h
+if HAVE_UMOCKDEV
+tests_test_sleeve_gpio_SOURCES += tests/gpio-mock.c
+tests_test_sleeve_gpio_CFLAGS = $(TEST_C_CFLAGS) $(UMOCKDEV_CFLAGS) $(GPIOD_CFLAGS)
+tests_test_sleeve_gpio_LDADD = sleeve/libkneesleeve.a sleeve/libkneesleevecore.a \
+	$(TEST_DAEMON_LDADD) $(UMOCKDEV_LIBS) $(GPIOD_LIBS)
+else
+tests_test_sleeve_gpio_CFLAGS = $(TEST_C_CFLAGS) -DKN_NO_UMOCKDEV
+tests_test_sleeve_gpio_LDADD = $(GLIB_LIBS)
+endif
+EXTRA_DIST += tests/gpio-mock.c

@@ -22,7 +22,7 @@ static void restart(Fixture *f)
     struct kn_button_config cfg;
 
     kn_button_config_init(&cfg);
-    kn_button_init(&f->b, &cfg, FALSE, 0);
+    kn_button_init(&f->b, &cfg, FALSE);
     g_array_set_size(f->got, 0);
     f->next = INT64_MAX;
     f->i = 0;
@@ -221,7 +221,7 @@ static void test_held_at_start(Fixture *f, gconstpointer data)
     static const int64_t e[][2] = { { 5000, 0 }, { 6000, 1 }, { 6100, 0 } };
 
     kn_button_config_init(&cfg);
-    kn_button_init(&f->b, &cfg, TRUE, 0);
+    kn_button_init(&f->b, &cfg, TRUE);
     RUN(f, e, 9000);
     assert_gestures(f, "short@6000");
 }
