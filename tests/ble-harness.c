@@ -355,6 +355,7 @@ static GVariant *info_dict(Harness *h)
     g_variant_builder_add(&b, "{sv}", "agent_registered", g_variant_new_boolean(info.agent_registered));
     g_variant_builder_add(&b, "{sv}", "pairable", g_variant_new_boolean(info.pairable));
     g_variant_builder_add(&b, "{sv}", "subscriptions", g_variant_new_uint32(info.subscriptions));
+    g_variant_builder_add(&b, "{sv}", "connected", g_variant_new_uint32(info.connected));
     g_variant_builder_add(&b, "{sv}", "alerts_queued", g_variant_new_uint32(info.alerts_queued));
     g_variant_builder_add(&b, "{sv}", "alerts_dropped", g_variant_new_uint64(info.alerts_dropped));
     g_variant_builder_add(&b, "{sv}", "registrations", g_variant_new_uint64(info.registrations));

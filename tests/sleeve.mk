@@ -40,3 +40,7 @@ tests_test_sleeve_gpio_CFLAGS = $(TEST_C_CFLAGS) -DKN_NO_UMOCKDEV
 tests_test_sleeve_gpio_LDADD = $(GLIB_LIBS)
 endif
 EXTRA_DIST += tests/gpio-mock.c
+
+# The real kneed: errors at start-up.
+TESTS += tests/test-sleeve-daemon.py
+EXTRA_DIST += tests/test-sleeve-daemon.py

@@ -8,6 +8,8 @@ import math
 import struct
 import unittest
 
+import dbus
+
 from ble_testlib import BleTestCase, CHR, APP, gd, wait_until, pump  # noqa: F401
 
 CP_CCCD_IMPROPER = 0x81
@@ -318,6 +320,24 @@ class PainMarks(BleTestCase):
                          0x85)
         self.assertEqual(self.calls(), ['get_pain_mark 0', 'get_pain_mark 1', 'get_pain_mark 2',
                                         'report_pain mark 3 5 front during hill'])
+
+
+class Link(BleTestCase):
+    '''Connected devices, counted for the sleeve's LED (KnBleInfo.connected).'''
+
+    def test_connected_devices_are_counted(self):
+        self.wait_ready()
+        dev = self.phone()
+        self.assertEqual(self.info()['connected'], 0)
+        device = dbus.Interface(self.bus.get_object('org.bluez', dev), 'org.bluez.Device1')
+        device.Connect()
+        wait_until(lambda: self.info()['connected'] == 1, 5, 'the phone counted')
+        self.mock.AddAdapter('hci1', 'second')
+        other = self.phone('AA:BB:CC:DD:EE:07', adapter='hci1')
+        dbus.Interface(self.bus.get_object('org.bluez', other), 'org.bluez.Device1').Connect()
+        device.Disconnect()
+        # A device on another adapter is not ours to count.
+        wait_until(lambda: self.info()['connected'] == 0, 5, 'the phone gone')
 
 
 class PainReport(BleTestCase):
