@@ -13,10 +13,13 @@ PACKAGES="
     libglib2.0-dev libglib2.0-dev-bin libjson-glib-dev libsystemd-dev
     dbus systemd
     python3 python3-numpy python3-gi python3-dbus python3-dbusmock
+    libgpiod-dev umockdev libumockdev-dev
 "
 # autoconf-archive: AX_CHECK_COMPILE_FLAG in configure.ac.
 # python3-numpy: tests/test-convert.py, tests/reference_gait.py.
 # dbus, python3-dbus, python3-gi, python3-dbusmock: the daemon and BLE tests.
+# libgpiod-dev: the sleeve's button, motor and LED; umockdev, libumockdev-dev:
+# the GPIO tests (the chip's character device emulated).
 [ "${1:-}" = --vm ] && PACKAGES="$PACKAGES $VM_PACKAGES"
 # (tests/vm/setup.sh installs linux-headers-<abi>-amd64 itself: the ABI is
 # the one linux-image-amd64 points at on the day.)
