@@ -73,15 +73,17 @@ adapters_on_bus() {
 }
 
 # The emulated radio answers at once: the encryption of a bonded phone's
-# link completes in microseconds of guest time after the connection, where
-# a radio needs several connection events (tens of ms), which the sleeve's
+# link completes microseconds of guest time after the connection, where a
+# radio needs several connection events (tens of ms), which the sleeve's
 # bluetoothd beats in handling the new ATT connection.  When the two
 # overlap, bluetoothd 5.66's device_attach_att() checks the link's security
 # before and raises it after the encryption, gets EINVAL and drops the ATT
 # connection (tests/vm/phone.py, ATTACH_RACE); in this kernel the link's
 # end then oopses bluetoothd (docs/testing.md).  So bluetoothd and btvirt
-# share CPU 0, and btvirt -- the radio -- yields to bluetoothd (nice 19):
-# the radio is no faster than the host it serves.
+# share CPU 0 and btvirt, the radio, yields to bluetoothd (nice 19): it
+# cannot run beside bluetoothd's handling of a connection, nor take turns
+# with it (on CPU 0 without nice the race was still met, once in 6
+# reconnections).
 BLUETOOTHD="taskset -c 0 /usr/libexec/bluetooth/bluetoothd -n -d"
 BTVIRT="taskset -c 0 nice -n 19 btvirt -L -l2"
 
@@ -110,9 +112,14 @@ bt_start_once() {
     # btvirt's controllers open AF_ALG sockets (ecb(aes), cmac(aes)) as
     # they are made, after the first is registered: the first time in a
     # boot the kernel loads those modules then, from the 9p root under
-    # emulation, and the first controller's HCI Reset timed out waiting
-    # (2 s; 4 of 5 runs).  Loaded beforehand, it does not.
+    # emulation, while the first controller's HCI Reset waits (2 s; it
+    # timed out in the first scenario of nearly every boot).
     modprobe -q -a algif_skcipher algif_hash ecb cmac
+    # ... and btvirt's own pages come through 9p as it first runs them,
+    # between the first controller's registration and its Reset: read
+    # the programs into the page cache first.
+    cat "$(command -v btvirt)" "$(command -v btmon)" "$(command -v btmgmt)" \
+        /usr/libexec/bluetooth/bluetoothd >/dev/null
     DMESG_MARK=$(dmesg | wc -l)
     # [GATT] Channels = 1: one ATT bearer per link (docs/testing.md)
     mkdir -p /etc/bluetooth /var/lib/bluetooth

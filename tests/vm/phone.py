@@ -683,7 +683,7 @@ def kernel_trouble():
 # completed in between, the kernel answers EINVAL (smp_conn_security():
 # security already sufficient) and bluetoothd drops the ATT connection.
 # The sleeve then never answers the phone, and the link ends a few seconds
-# later -- and in Debian's 6.1.0-57 kernel, in each of the 3 times seen,
+# later -- and in Debian's 6.1.0-57 kernel, both times seen with logs,
 # bluetoothd's close of the phone's ATT socket after that end hit a kernel
 # BUG (list_del corruption in hci_chan_del, docs/testing.md) that killed
 # bluetoothd.  tests/vm/lib.sh keeps the emulated radio from overlapping
@@ -841,6 +841,15 @@ async def _state_is(kneed, state):
     return (await kneed.bt()).get('State') == state
 
 
+async def _bluez_owned():
+    kneed = Kneed()
+    await kneed.connect()
+    try:
+        return await kneed.bluez_owned()
+    finally:
+        await kneed.close()
+
+
 async def _kneed_name():
     kneed = Kneed()
     await kneed.connect()
@@ -862,9 +871,13 @@ def restarts(args):
                 asyncio.run(restart_bluetoothd(args, n, mon))
                 asyncio.run(reconnect_phase(args, n, races))
             except Exception:
-                if not bluetoothd_alive(args.bluetoothd_pidfile):
+                # A bluetoothd killed by a kernel BUG may linger in D state:
+                # its pid is no proof of life, its bus name and dmesg are.
+                trouble = kernel_trouble()
+                if not bluetoothd_alive(args.bluetoothd_pidfile) or trouble or \
+                        not asyncio.run(_bluez_owned()):
                     check(f'restart {n}: bluetoothd still running', False,
-                          f'it died on its own; the kernel said: {kernel_trouble()[-4:]}')
+                          f'it died on its own (or hangs); the kernel said: {trouble[-4:]}')
                 raise
     finally:
         mon.stop()
