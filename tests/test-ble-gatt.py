@@ -8,6 +8,8 @@ import math
 import struct
 import unittest
 
+import taprunner
+
 from ble_testlib import BleTestCase, CHR, APP, gd, wait_until, pump  # noqa: F401
 
 CP_CCCD_IMPROPER = 0x81
@@ -411,4 +413,4 @@ class RunningSpeedAndCadence(BleTestCase):
 
 
 if __name__ == '__main__':
-    unittest.main()
+    taprunner.main()

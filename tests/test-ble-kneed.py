@@ -12,6 +12,8 @@ import subprocess
 import time
 import unittest
 
+import taprunner
+
 import dbus
 
 from ble_testlib import (KneedTestCase, KNEED, BT_PATH, BT_IFACE, CHR, APP, gd, wait_until,
@@ -276,4 +278,4 @@ class Configuration(KneedTestCase):
 
 
 if __name__ == '__main__':
-    unittest.main()
+    taprunner.main()

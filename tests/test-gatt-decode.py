@@ -8,6 +8,8 @@ import re
 import sys
 import unittest
 
+import taprunner
+
 SRCDIR = os.environ.get('KNEED_SRCDIR', os.path.join(os.path.dirname(__file__), '..'))
 sys.path.insert(0, os.path.join(SRCDIR, 'tests'))
 import gatt_decode as gd  # noqa: E402
@@ -79,4 +81,4 @@ class DocExamples(unittest.TestCase):
 
 
 if __name__ == '__main__':
-    unittest.main()
+    taprunner.main()
