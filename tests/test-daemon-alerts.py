@@ -88,8 +88,6 @@ class AlertTest(TmpDirTestCase):
         self.replay_hyperextensions(5)
 
     def test_simulated_events(self):
-        if not sim_available():
-            self.skipTest('the simulated sleeve model is not built yet (placeholder)')
         # A short range-loss baseline (10 strides, window 6) so the episode
         # is reported within seconds; the thresholds reach the analysis
         # through the configuration.
