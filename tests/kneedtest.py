@@ -88,6 +88,40 @@ def name_owned(conn, name=NAME):
     return r.unpack()[0]
 
 
+def _bus_call(conn, method, args, reply, iface='org.freedesktop.DBus'):
+    return conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', iface, method, args,
+                          GLib.VariantType(reply), Gio.DBusCallFlags.NONE, 5000, None).unpack()
+
+
+def match_rules_of(conn, pid):
+    """How many match rules the bus holds for the connection(s) of process
+    pid (dbus-daemon's Debug.Stats): a client's signal subscriptions are
+    in place once they are there."""
+    rules = 0
+    for name in _bus_call(conn, 'ListNames', None, '(as)')[0]:
+        if not name.startswith(':'):
+            continue
+        try:
+            if _bus_call(conn, 'GetConnectionUnixProcessID', GLib.Variant('(s)', (name,)),
+                         '(u)')[0] != pid:
+                continue
+            stats = _bus_call(conn, 'GetConnectionStats', GLib.Variant('(s)', (name,)),
+                              '(a{sv})', iface='org.freedesktop.DBus.Debug.Stats')[0]
+        except GLib.Error:
+            continue        # gone meanwhile
+        rules += stats.get('MatchRules', 0)
+    return rules
+
+
+def wait_subscribed(conn, proc, rules, timeout=10, what='the client'):
+    """Waits until process proc (a Popen) has at least `rules` match rules
+    on the bus: signals emitted from then on reach it."""
+    wait_for(lambda: proc.poll() is not None or match_rules_of(conn, proc.pid) >= rules, timeout,
+             '%s to subscribe' % what)
+    if proc.poll() is not None:
+        raise AssertionError('%s exited with %d before subscribing' % (what, proc.returncode))
+
+
 def iterate(seconds):
     """Runs the default main context for a while (signals arrive)."""
     ctx = GLib.MainContext.default()
@@ -284,5 +318,5 @@ def main():
 __all__ = ['Client', 'Daemon', 'PrivateBus', 'TmpDirTestCase', 'GLib', 'Gio', 'KNEED',
            'KNEECTL', 'NAME', 'PATH', 'IFACE', 'SENSOR_IFACE', 'SLOW', 'BUILDDIR', 'SRCDIR',
            'dbus_error_name', 'hyperextension_knee', 'iterate', 'main', 'math', 'name_owned',
-           'signal', 'skip_all', 'threshold_crossing', 'wait_for',
+           'signal', 'skip_all', 'threshold_crossing', 'wait_for', 'wait_subscribed',
            'write_flex_recording', 'time', 'os', 'subprocess']

@@ -44,7 +44,9 @@ class LifecycleTest(TmpDirTestCase):
                                    'NameOwnerChanged', '/org/freedesktop/DBus', NAME,
                                    Gio.DBusSignalFlags.NONE,
                                    lambda *a: gone.append(a[5].unpack()[2] == ''))
-        iterate(0.5)
+        c = Client(self.conn)
+        wait_for(lambda: c.get('FramesAccepted') > 0, 5, 'frames')
+        c.close()
         self.assertEqual(d.stop(signal.SIGTERM), 0, d.output())
         wait_for(lambda: gone == [True], 5, 'the name to be released')
         self.assertFalse(name_owned(self.conn))

@@ -80,7 +80,10 @@ class KneectlTest(TmpDirTestCase):
     def test_commands(self):
         d = self.start()
         c = Client(self.conn)
-        iterate(1.2)
+        # status shows the flex sensor's rate once the core has measured it
+        wait_for(lambda: c.call('Get', GLib.Variant('(ss)', (SENSOR_IFACE, 'Rate')), '(v)',
+                                iface='org.freedesktop.DBus.Properties',
+                                path=PATH + '/sensors/flex')[0] == 200.0, 5, 'the flex rate')
         r = kneectl(self.env, '--session', 'status')
         self.assertEqual(r.returncode, 0, r.stderr)
         for text in ('kneed 0.1.0 on the session bus', 'State:         streaming',
@@ -140,7 +143,9 @@ class KneectlTest(TmpDirTestCase):
         monitor = subprocess.Popen([KNEECTL, '--session', 'monitor', '--duration', '6'],
                                    env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    text=True)
-        time.sleep(1.0 * SLOW)
+        # alerts: Alert and NameOwnerChanged; monitor: those, PropertiesChanged, Stride
+        wait_subscribed(self.conn, alerts, 2, what='kneectl alerts')
+        wait_subscribed(self.conn, monitor, 4, what='kneectl monitor')
         c = Client(self.conn)
         c.call('ReportPain', GLib.Variant('(usss)', (8, 'back', 'during', '')), '(t)')
         out, err = alerts.communicate(timeout=30 * SLOW)
@@ -167,7 +172,7 @@ class KneectlTest(TmpDirTestCase):
         # kneed going away ends monitor with a message.
         monitor = subprocess.Popen([KNEECTL, '--session', 'monitor'], env=self.env,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(0.5 * SLOW)
+        wait_subscribed(self.conn, monitor, 4, what='kneectl monitor')
         self.assertEqual(d.stop(), 0)
         out, err = monitor.communicate(timeout=30 * SLOW)
         self.assertEqual(monitor.returncode, 3)
