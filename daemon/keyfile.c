@@ -90,18 +90,15 @@ KnKeyFile *kn_keyfile_new_empty(void)
     return kf;
 }
 
-KnKeyFile *kn_keyfile_load(const char *path, GError **error)
+/* Takes text (NUL-terminated, len bytes before the NUL). */
+static KnKeyFile *load_text(const char *path, char *text, gsize len, GError **error)
 {
     g_autoptr(KnKeyFile) kf = g_new0(KnKeyFile, 1);
     g_autoptr(GError) local = NULL;
-    gsize len;
 
     kf->path = g_strdup(path);
     kf->kf = g_key_file_new();
-    if (!g_file_get_contents(path, &kf->text, &len, &local)) {
-        g_set_error(error, KN_CONFIG_ERROR, KN_CONFIG_ERROR_IO, "%s: %s", path, local->message);
-        return NULL;
-    }
+    kf->text = text;
     if (strlen(kf->text) != len || !g_utf8_validate(kf->text, (gssize) len, NULL)) {
         g_set_error(error, KN_CONFIG_ERROR, KN_CONFIG_ERROR_PARSE,
                     "%s: not a UTF-8 text file", path);
@@ -119,6 +116,24 @@ KnKeyFile *kn_keyfile_load(const char *path, GError **error)
         return NULL;
     }
     return g_steal_pointer(&kf);
+}
+
+KnKeyFile *kn_keyfile_load(const char *path, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    char *text = NULL;
+    gsize len;
+
+    if (!g_file_get_contents(path, &text, &len, &local)) {
+        g_set_error(error, KN_CONFIG_ERROR, KN_CONFIG_ERROR_IO, "%s: %s", path, local->message);
+        return NULL;
+    }
+    return load_text(path, text, len, error);
+}
+
+KnKeyFile *kn_keyfile_load_data(const char *name, const char *data, gsize len, GError **error)
+{
+    return load_text(name, g_strndup(data, len), len, error);
 }
 
 void kn_keyfile_free(KnKeyFile *kf)

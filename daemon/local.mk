@@ -17,7 +17,7 @@ daemon_libkneedcore_a_SOURCES = \
 sbin_PROGRAMS += daemon/kneed
 daemon_kneed_CPPFLAGS = $(daemon_libkneedcore_a_CPPFLAGS)
 daemon_kneed_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(SYSTEMD_CFLAGS)
-daemon_kneed_SOURCES = daemon/main.c
+daemon_kneed_SOURCES = daemon/main.c daemon/modules.h daemon/modules.c
 daemon_kneed_LDADD = \
 	daemon/libkneeble.a \
 	dbus/libkneedbusble.a \

@@ -239,6 +239,29 @@ static void test_bad(gconstpointer data)
     g_assert_null(c);
     g_assert_error(error, KN_CONFIG_ERROR, KN_CONFIG_ERROR_INVALID);
     g_assert_cmpstr(error->message, ==, expect->str);
+
+    /* the same text from memory (the fuzzer's way in), the same message */
+    g_clear_error(&error);
+    c = kn_config_load_data(path, bad[i].text, strlen(bad[i].text), NULL, 0, &error);
+    g_assert_null(c);
+    g_assert_error(error, KN_CONFIG_ERROR, KN_CONFIG_ERROR_INVALID);
+    g_assert_cmpstr(error->message, ==, expect->str);
+}
+
+static void test_load_data(void)
+{
+    static const char text[] = "[daemon]\nbatch_ms = 25\n";
+    static const char nul[] = "[daemon]\nbatch_ms = 25\0\n";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(KnConfig) c = kn_config_load_data("mem.conf", text, sizeof(text) - 1, NULL, 0, &error);
+
+    g_assert_no_error(error);
+    g_assert_cmpuint(c->driver_opts.batch_ms, ==, 25);
+    g_clear_pointer(&c, kn_config_free);
+    c = kn_config_load_data("mem.conf", nul, sizeof(nul) - 1, NULL, 0, &error);
+    g_assert_null(c);
+    g_assert_error(error, KN_CONFIG_ERROR, KN_CONFIG_ERROR_PARSE);
+    g_assert_cmpstr(error->message, ==, "mem.conf: not a UTF-8 text file");
 }
 
 static void test_replay_bad_recording(void)
@@ -306,6 +329,7 @@ int main(int argc, char **argv)
     g_test_add_func("/config/module-group", test_module_group);
     g_test_add_func("/config/replay-bad-recording", test_replay_bad_recording);
     g_test_add_func("/config/print-roundtrip", test_print_roundtrip);
+    g_test_add_func("/config/load-data", test_load_data);
     for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autofree char *path = g_strdup_printf("/config/bad/%s", bad[i].name);
 

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "daemon/ble-config.h"
+#include "daemon/modules.h"
+
+/* A module not built in yet keeps its group accepted (check NULL) so that
+ * a shared kneed.conf works with every build. */
+static const KnConfigGroup module_groups[] = {
+    { KN_BLE_CONFIG_GROUP, kn_ble_settings_check_group, NULL },   /* the BLE peripheral */
+};
+
+const KnConfigGroup *kn_config_modules(gsize *ret_n)
+{
+    *ret_n = G_N_ELEMENTS(module_groups);
+    return module_groups;
+}
