@@ -11,6 +11,7 @@ daemon_libkneedcore_a_SOURCES = \
 	daemon/keyfile.h daemon/keyfile.c \
 	daemon/config.h daemon/config.c \
 	daemon/dbus-api.h daemon/dbus-api.c \
+	daemon/dbus-args.h daemon/dbus-args.c \
 	daemon/log.h daemon/log.c \
 	daemon/sd.h daemon/sd.c
 
