@@ -7,9 +7,9 @@
 
 #include "analysis/detect.h"
 #include "analysis/filter.h"
+#include "analysis/ring.h"
 
 #define HIST_CAP 2048u
-#define HIST_MASK (HIST_CAP - 1u)
 #define MAX_BANDS 6
 #define MAX_BASE 500
 #define MAX_WINDOW 500
@@ -73,7 +73,7 @@ struct kn_detect {
     struct gate gates[KN_ALERT_KIND_COUNT];
 
     struct hsample hist[HIST_CAP];
-    uint32_t head, count;
+    struct kn_ring ring;
     double prev_t;
 
     /* stance under way */
@@ -137,6 +137,7 @@ void kn_detect_reset(struct kn_detect *d)
 
     memset(d, 0, sizeof(*d));
     d->p = p;
+    kn_ring_init(&d->ring, HIST_CAP);
     gates_reset(d);
     d->stance_ic = NAN;
     d->typical_contact = NAN;
@@ -246,7 +247,7 @@ static void raise_alert(struct kn_detect *d, struct out *o, enum kn_alert_kind k
 
 static const struct hsample *hist_at(const struct kn_detect *d, uint32_t back)
 {
-    return &d->hist[(d->head - 1u - back) & HIST_MASK];
+    return &d->hist[kn_ring_at(&d->ring, back)];
 }
 
 /* The samples within (t - span, t], as back indices [*ret_first, end). */
@@ -254,9 +255,9 @@ static uint32_t look_back(const struct kn_detect *d, double t, double span, uint
 {
     uint32_t b = 0, end;
 
-    while (b < d->count && hist_at(d, b)->t > t)
+    while (b < d->ring.count && hist_at(d, b)->t > t)
         b++;
-    for (end = b; end < d->count && hist_at(d, end)->t > t - span; end++)
+    for (end = b; end < d->ring.count && hist_at(d, end)->t > t - span; end++)
         ;
     *ret_first = b;
     return end;
@@ -431,14 +432,11 @@ static void open_stance(struct kn_detect *d, double ic, double typical_contact)
 size_t kn_detect_sample(struct kn_detect *d, const struct kn_detect_sample *in, struct kn_alert *out)
 {
     struct out o = { .a = out, .n = 0 };
-    struct hsample *s = &d->hist[d->head];
+    struct hsample *s = &d->hist[kn_ring_push(&d->ring)];
     double dt = isnan(d->prev_t) ? 0 : in->t - d->prev_t;
 
     *s = (struct hsample) { .t = in->t, .knee = in->knee_deg, .rate = in->rate_dps,
                             .frontal = in->frontal_rads, .gap = in->check_gap_deg };
-    d->head = (d->head + 1u) & HIST_MASK;
-    if (d->count < HIST_CAP)
-        d->count++;
     d->prev_t = in->t;
 
     d->typical_contact = in->typical_contact_s;
@@ -457,11 +455,11 @@ size_t kn_detect_contact(struct kn_detect *d, double ic, double now, struct kn_a
     open_stance(d, ic, d->typical_contact);
     /* replay the samples since the contact, which arrived before the
      * contact was recognised */
-    for (back = 0; back < d->count && hist_at(d, back)->t >= ic; back++)
+    for (back = 0; back < d->ring.count && hist_at(d, back)->t >= ic; back++)
         ;
     while (back-- > 0) {
         const struct hsample *s = hist_at(d, back);
-        double dt = back + 1 < d->count ? s->t - hist_at(d, back + 1)->t : 0;
+        double dt = back + 1 < d->ring.count ? s->t - hist_at(d, back + 1)->t : 0;
 
         stance_step(d, s, dt, &o);
     }

@@ -5,6 +5,7 @@ analysis_libkneeanalysis_a_SOURCES = \
 	analysis/params.h analysis/params.c \
 	analysis/events.h analysis/events.c \
 	analysis/filter.h analysis/filter.c \
+	analysis/ring.h analysis/ring.c \
 	analysis/joint-axis.h analysis/joint-axis.c \
 	analysis/imu-knee.h analysis/imu-knee.c \
 	analysis/angle.h analysis/angle.c \
