@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "analysis/alert-text.h"
 #include "daemon/dbus-api.h"
 #include "daemon/dbus-args.h"
 #include "daemon/publisher.h"
@@ -340,11 +341,16 @@ static void publish_alert(gpointer data, const KnAlertEvent *ev)
 {
     KnDBusApi *api = data;
     GVariantBuilder details;
+    char text[KN_ALERT_TEXT_MAX];
 
     g_variant_builder_init(&details, G_VARIANT_TYPE_VARDICT);
     g_variant_builder_add(&details, "{sv}", "t_s", g_variant_new_double(ev->alert.t_s));
     g_variant_builder_add(&details, "{sv}", "unit",
-                          g_variant_new_string(ev->alert.unit ? ev->alert.unit : ""));
+                          g_variant_new_string(kn_unit_to_string(ev->alert.unit)));
+    g_variant_builder_add(&details, "{sv}", "message_code",
+                          g_variant_new_uint32(ev->alert.message));
+    if (isfinite(ev->alert.arg))
+        g_variant_builder_add(&details, "{sv}", "message_arg", g_variant_new_double(ev->alert.arg));
     if (ev->sample_monotonic_us)
         g_variant_builder_add(&details, "{sv}", "sample_monotonic_us",
                               g_variant_new_int64(ev->sample_monotonic_us));
@@ -366,7 +372,8 @@ static void publish_alert(gpointer data, const KnAlertEvent *ev)
      * follows with the next flush. */
     kn_dbus_daemon_emit_alert(api->daemon, ev->seq, kn_alert_kind_to_string(ev->alert.kind),
                               kn_severity_to_string(ev->alert.severity), ev->wall_us,
-                              ev->alert.value, ev->alert.threshold, ev->alert.message,
+                              ev->alert.value, ev->alert.threshold,
+                              kn_alert_text(&ev->alert, text, sizeof(text)),
                               g_variant_builder_end(&details));
     kn_dbus_daemon_set_alert_count(api->daemon, ev->seq);
 }

@@ -338,15 +338,19 @@ class Alerts(BleTestCase):
     def push(self, seq, value=12.4):
         self.harness.PushAlert({'seq': dbus_u64(seq), 'kind': dbus_u32(0), 'severity': dbus_u32(2),
                                 'value': value, 'threshold': 10.0, 'unit': 'deg',
+                                'message': dbus_u32(1), 'arg': 410.0,
                                 'wall_us': dbus_i64(1700000000_000000 + seq * 1000),
                                 'clock_set': True})
 
     def test_indicated_at_once_while_subscribed(self):
         self.assertEqual(self.subscribe(self.dev, gd.ALERTS, 2), 0)
         self.push(1)
-        a = gd.decode_alert(self.wait_values(gd.ALERTS, 1)[0])
-        self.assertEqual((a['seq'], a['kind'], a['severity'], a['unit']),
-                         (1, 'hyperextension', 'critical', 'deg'))
+        v = self.wait_values(gd.ALERTS, 1)[0]
+        self.assertEqual(len(v), 20, 'the default ATT payload')
+        a = gd.decode_alert(v)
+        self.assertEqual((a['seq'], a['kind'], a['severity'], a['unit'], a['message']),
+                         (1, 'hyperextension', 'critical', 'deg', 'hyperextension'))
+        self.assertAlmostEqual(a['arg'], 410.0)
         self.assertAlmostEqual(a['value'], 12.4)
         self.assertAlmostEqual(a['threshold'], 10.0)
         self.assertTrue(a['wall_clock'])

@@ -150,7 +150,11 @@ class DBusApiTest(TmpDirTestCase):
         self.assertEqual(details['timing'], 'after')
         self.assertEqual(details['note'], 'sharp, swollen')
         self.assertEqual(details['score'], 9)
-        self.assertIn('stop', message.lower())
+        self.assertEqual(message, 'Severe pain (9/10) reported: stop and rest; if it persists, '
+                                  'have the knee checked by a professional.')
+        self.assertEqual(details['message_code'], 9)
+        self.assertNotIn('message_arg', details)
+        self.assertEqual(details['unit'], 'score')
         wait_for(lambda: self.client.get('AlertCount') == 1, 5, 'AlertCount')
 
         for name, args in [

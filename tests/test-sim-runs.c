@@ -9,7 +9,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "analysis/alert-text.h"
 #include "tests/sim-score.h"
+
+#define TEXT(a) kn_alert_text((a), (char[KN_ALERT_TEXT_MAX]) { 0 }, KN_ALERT_TEXT_MAX)
 
 #define ALL KN_HAS_ALL
 #define IMUS (KN_HAS_THIGH_IMU | KN_HAS_SHANK_IMU)
@@ -109,7 +112,7 @@ static void test_event_free(gconstpointer data)
         if (sc->allow_low_cadence && s.alerts[i].kind == KN_ALERT_LOW_CADENCE)
             continue;
         g_error("%s: unexpected %s alert at %.2f s: %s", sc->name, kn_alert_kind_to_string(s.alerts[i].kind),
-                s.alerts[i].t_s, s.alerts[i].message);
+                s.alerts[i].t_s, TEXT(&s.alerts[i]));
     }
     if (sc->allow_low_cadence)
         g_assert_cmpuint(s.summary.alerts[KN_ALERT_LOW_CADENCE], ==, 1);
@@ -132,7 +135,7 @@ static void test_events(gconstpointer data)
     }
     for (size_t i = 0; i < s.n_alerts; i++)
         g_test_message("  alert %s %s at %.2f: %s", kn_severity_to_string(s.alerts[i].severity),
-                       kn_alert_kind_to_string(s.alerts[i].kind), s.alerts[i].t_s, s.alerts[i].message);
+                       kn_alert_kind_to_string(s.alerts[i].kind), s.alerts[i].t_s, TEXT(&s.alerts[i]));
     /* nothing else: each expected alert once, no alert of another kind */
     g_assert_cmpuint(s.unexplained_alerts, ==, 0);
     for (size_t i = 0; i < s.n_alerts; i++) {
