@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The method calls of org.kneed.Kneed1.Daemon (docs/dbus-api.md) as the
- * D-Bus API handles them, without a bus: the first byte picks a method
- * of the interface (from the introspection XML, so a new method is
- * picked too), the rest is its arguments as a serialised GVariant of the
- * method's input signature (GDBus hands kneed nothing but well-typed
+ * D-Bus API handles them, without a bus: the input is a method's name,
+ * a NUL and its arguments as a serialised GVariant of the method's input
+ * signature (read from the introspection XML, so a new method is found
+ * too) (GDBus hands kneed nothing but well-typed
  * values; every value of the type is reachable this way).  The arguments
  * go through daemon/dbus-args.c and into the core's control functions,
  * which validate them; whatever they accept, the core's thresholds stay
@@ -21,7 +21,6 @@
 
 static KnCore *core;
 static GDBusInterfaceInfo *info;
-static guint n_methods;
 
 /* Methods the target does not call, and why.  Every other method must
  * have a case in call(): LLVMFuzzerInitialize() checks. */
@@ -29,6 +28,7 @@ static const char *const not_called[] = {
     "Calibrate",             /* no arguments; answers from the frame stream */
     "GetThresholds",         /* no arguments, reads only */
     "DescribeThresholds",    /* no arguments, reads only */
+    "ListPainMarks",         /* no arguments, reads only */
     NULL
 };
 
@@ -73,6 +73,22 @@ static gboolean call(const char *method, GVariant *args, GError **error)
         g_variant_get(args, "(u&s&s&s)", &score, &location, &timing, &note);
         return kn_dbus_args_pain(location, timing, &where, &when, error) &&
                kn_core_report_pain(core, score, where, when, note, &seq, error);
+    }
+    if (g_str_equal(method, "MarkPain")) {
+        guint64 id;
+
+        return kn_core_mark_pain(core, 0, &id, error);
+    }
+    if (g_str_equal(method, "ScorePainMark")) {
+        const char *location, *timing, *note;
+        KnPainLocation where;
+        KnPainTiming when;
+        guint64 mark, seq;
+        guint32 score;
+
+        g_variant_get(args, "(tu&s&s&s)", &mark, &score, &location, &timing, &note);
+        return kn_dbus_args_pain(location, timing, &where, &when, error) &&
+               kn_core_score_pain_mark(core, mark, score, where, when, note, &seq, error);
     }
     if (g_str_equal(method, "SetThresholds")) {
         g_autoptr(GVariant) dict = g_variant_get_child_value(args, 0);
@@ -144,10 +160,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     FUZZ_CHECK(core != NULL);
     kn_core_add_publisher(core, &checker, NULL, NULL);
     info = kn_dbus_daemon_interface_info();
-    while (info->methods[n_methods])
-        n_methods++;
     /* every method is called, or listed with its reason */
-    for (guint i = 0; i < n_methods; i++) {
+    for (guint i = 0; info->methods[i]; i++) {
         const char *name = info->methods[i]->name;
 
         if (!g_strv_contains(not_called, name)) {
@@ -167,17 +181,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_autoptr(GError) error = NULL;
     g_autoptr(GVariantType) type = NULL;
     g_autoptr(GVariant) args = NULL;
+    g_autoptr(GBytes) bytes = NULL;
+    g_autofree char *name = NULL;
     const GDBusMethodInfo *m;
     const char *bad = NULL;
-    g_autoptr(GBytes) bytes = NULL;
+    const uint8_t *nul = memchr(data, '\0', size);
 
-    if (size < 1)
+    /* the method's name, a NUL, its arguments: seeds stay valid when the
+     * interface gains methods */
+    if (!nul)
         return 0;
-    m = info->methods[data[0] % n_methods];
-    if (g_strv_contains(not_called, m->name))
+    name = g_strndup((const char *) data, (gsize) (nul - data));
+    m = g_dbus_interface_info_lookup_method(info, name);
+    if (!m || g_strv_contains(not_called, m->name))
         return 0;
     type = in_type(m);
-    bytes = g_bytes_new(data + 1, size - 1);
+    bytes = g_bytes_new(nul + 1, size - (size_t) (nul + 1 - data));
     /* untrusted: GVariant checks the serialisation as it reads it */
     args = g_variant_ref_sink(g_variant_new_from_bytes(type, bytes, FALSE));
     if (!call(m->name, args, &error)) {

@@ -47,6 +47,8 @@ static void check_in_range(const struct kn_cp_request *r)
         FUZZ_CHECK(r->u.coaching.target_spm >= KN_CP_COACHING_MIN_SPM &&
                    r->u.coaching.target_spm <= KN_CP_COACHING_MAX_SPM);
         break;
+    case KN_CP_GET_PAIN_MARK:
+        break;                    /* any index: the daemon looks it up */
     default:
         FUZZ_CHECK(!"an unknown opcode was accepted");
     }
@@ -70,6 +72,9 @@ static void check_same(const struct kn_cp_request *a, const struct kn_cp_request
         break;
     case KN_CP_START_COACHING:
         FUZZ_CHECK(a->u.coaching.target_spm == b->u.coaching.target_spm);
+        break;
+    case KN_CP_GET_PAIN_MARK:
+        FUZZ_CHECK(a->u.pain_mark.index == b->u.pain_mark.index);
         break;
     default:
         break;
@@ -115,8 +120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(kn_cp_request_parse(buf, (size_t) n, &again) == KN_CP_SUCCESS);
     check_same(&req, &again);
     /* a request packs back to its own bytes (identify without a
-     * duration packs its default) */
-    if (!(req.opcode == KN_CP_IDENTIFY && size == 1))
+     * duration packs its default, a pain mark without an index index 0) */
+    if (!((req.opcode == KN_CP_IDENTIFY || req.opcode == KN_CP_GET_PAIN_MARK) && size == 1))
         FUZZ_CHECK((size_t) n == size && memcmp(buf, data, size) == 0);
     return 0;
 }

@@ -28,9 +28,10 @@ TESTS += $(fuzz_programs)
 FUZZ_REPLAY = fuzz/fuzz.h fuzz/fuzz-common.c fuzz/replay.c
 FUZZ_C_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) -DFUZZ_SRCDIR=\"$(abs_top_srcdir)\"
 FUZZ_BLE_LDADD = daemon/libkneeble.a analysis/libkneeanalysis.a $(GLIB_LIBS) -lm
-FUZZ_DAEMON_LDADD = daemon/libkneeble.a dbus/libkneedbusble.a daemon/libkneedcore.a \
+FUZZ_DAEMON_LDADD = sleeve/libkneesleeve.a sleeve/libkneesleevecore.a \
+	daemon/libkneeble.a dbus/libkneedbusble.a daemon/libkneedcore.a \
 	dbus/libkneedbus.a drivers/libkneedrivers.a analysis/libkneeanalysis.a \
-	$(GLIB_LIBS) $(SYSTEMD_LIBS) -lm
+	$(GLIB_LIBS) $(SYSTEMD_LIBS) $(GPIOD_LIBS) -lm
 
 fuzz_fuzz_gatt_control_SOURCES = fuzz/fuzz-gatt-control.c $(FUZZ_REPLAY)
 fuzz_fuzz_gatt_control_CFLAGS = $(FUZZ_C_CFLAGS)
@@ -70,10 +71,11 @@ FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_LIB_SRCS = $(analysis_libkneeanalysis_a_SOURCES) $(drivers_libkneedrivers_a_SOURCES) \
 	$(daemon_libkneedcore_a_SOURCES) $(daemon_libkneeble_a_SOURCES) \
 	$(nodist_daemon_libkneeble_a_SOURCES) $(nodist_dbus_libkneedbus_a_SOURCES) \
-	$(nodist_dbus_libkneedbusble_a_SOURCES) daemon/modules.c fuzz/fuzz-common.c
+	$(nodist_dbus_libkneedbusble_a_SOURCES) $(sleeve_libkneesleevecore_a_SOURCES) \
+	$(sleeve_libkneesleeve_a_SOURCES) daemon/modules.c fuzz/fuzz-common.c
 FUZZ_BUILD_CFLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer \
 	-I$(top_srcdir) -I$(top_builddir) -include $(top_builddir)/config.h \
-	-DSYSCONFDIR=\"$(sysconfdir)\" $(GLIB_CFLAGS) $(SYSTEMD_CFLAGS)
+	-DSYSCONFDIR=\"$(sysconfdir)\" $(GLIB_CFLAGS) $(SYSTEMD_CFLAGS) $(GPIOD_CFLAGS)
 
 fuzz/libfuzzer/stamp: $(FUZZ_LIB_SRCS) $(fuzz_programs:=.c) $(BUILT_SOURCES)
 	@$(FUZZ_CC) --version >/dev/null 2>&1 || { \
@@ -92,7 +94,7 @@ fuzz/libfuzzer/stamp: $(FUZZ_LIB_SRCS) $(fuzz_programs:=.c) $(BUILT_SOURCES)
 	for t in $(FUZZ_TARGETS); do \
 	    $(FUZZ_CC) $(FUZZ_BUILD_CFLAGS) -fsanitize=fuzzer $(FUZZ_SANITIZE) \
 	        $(srcdir)/fuzz/fuzz-$$t.c fuzz/libfuzzer/libkneefuzz.a \
-	        $(GLIB_LIBS) $(SYSTEMD_LIBS) -lm -o fuzz/libfuzzer/fuzz-$$t; \
+	        $(GLIB_LIBS) $(SYSTEMD_LIBS) $(GPIOD_LIBS) -lm -o fuzz/libfuzzer/fuzz-$$t; \
 	done; \
 	touch $@
 

@@ -35,7 +35,8 @@ def gatt():
         'set-time-too-early': b'\x06' + struct.pack('<IH', 1000, 0),
         'identify': b'\x07', 'identify-2s': b'\x07\x14', 'identify-zero': b'\x07\x00',
         'start-coaching': b'\x08' + struct.pack('<H', 1720), 'stop-coaching': b'\x09',
-        'unknown-opcode': b'\x0a', 'start-session-extra-byte': b'\x01\x00', 'too-long': bytes(21),
+        'get-pain-mark': b'\x0a', 'get-pain-mark-3': b'\x0a\x03', 'unknown-opcode': b'\x0b',
+        'start-session-extra-byte': b'\x01\x00', 'too-long': bytes(21),
     }
     for name, v in cp.items():
         write('gatt-control', name, v)
@@ -45,6 +46,8 @@ def gatt():
         'bad-version': b'\x02\x03\x00\x01', 'score-11': b'\x01\x0b\x00\x01',
         'bad-utf8': b'\x01\x03\x00\x01\xc3\x28', 'nul-in-note': b'\x01\x03\x00\x01a\x00b',
         'longest-note': b'\x01\x03\x00\x01' + b'x' * 64, 'too-short': b'\x01\x03',
+        'score-mark': b'\x02' + struct.pack('<I', 7) + b'\x06\x00\x01stairs',
+        'score-mark-zero': b'\x02' + struct.pack('<I', 0) + b'\x06\x00\x01',
     }
     for name, v in pain.items():
         write('gatt-pain', name, v)
@@ -89,14 +92,15 @@ def config():
           'power_adapter = false\npairing_window_s = 60\nbattery_supply = BAT0\nheight_cm = 182\n'
           'alert_queue = 64\nmanufacturer = Example\nmodel = K1\nserial = SN-1\n'
           'hardware_revision = B2\nfirmware_revision = 0.9\n')
+    write('config', 'sleeve', '[button]\nchip = gpiochip0\nline = GPIO17\nactive_low = true\n'
+          'bias = pull-up\ndebounce_ms = 20\ndouble_ms = 400\nlong_ms = 1500\n'
+          '[haptic]\nchip = gpiochip0\nline = 27\nalerts = warning\nmetronome = true\n'
+          '[led]\nchip = /dev/gpiochip0\nline = GPIO22\n')
     write('config', 'unknown-section', '[kneee]\nx = 1\n')
     write('config', 'not-key-value', '[daemon]\nnot a key value pair\n')
 
 
 def dbus():
-    xml = open(os.path.join(TOP, 'dbus', 'org.kneed.Kneed1.xml')).read()
-    iface = Gio.DBusNodeInfo.new_for_xml(xml).lookup_interface('org.kneed.Kneed1.Daemon')
-    index = {m.name: i for i, m in enumerate(iface.methods)}
     calls = {
         'report-pain': ('ReportPain', '(usss)', (9, 'inside', 'after', 'sharp, swollen')),
         'report-pain-bad-location': ('ReportPain', '(usss)', (3, 'elbow', 'during', '')),
@@ -112,10 +116,12 @@ def dbus():
         'open-pairing-window': ('OpenPairingWindow', '(u)', (60,)),
         'start-session': ('StartSession', '()', ()),
         'stop-session': ('StopSession', '()', ()),
+        'mark-pain': ('MarkPain', '()', ()),
+        'score-pain-mark': ('ScorePainMark', '(tusss)', (1, 8, 'front', 'during', 'stairs')),
     }
     for name, (method, sig, args) in calls.items():
         data = GLib.Variant(sig, args).get_data_as_bytes().get_data()
-        write('dbus', name, bytes([index[method]]) + data)
+        write('dbus', name, method.encode() + b'\0' + data)
 
 
 if __name__ == '__main__':

@@ -35,3 +35,4 @@ TEST_C_LDADD = drivers/libkneedrivers.a analysis/libkneeanalysis.a $(GLIB_LIBS) 
 include tests/analysis.mk
 include tests/daemon.mk
 include tests/ble.mk
+include tests/sleeve.mk
