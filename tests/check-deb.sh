@@ -78,7 +78,7 @@ chmod 755 "$T"
 # were not here before.
 new_users=""
 new_groups=""
-for u in kneed; do getent passwd $u > /dev/null || new_users="$new_users $u"; done
+getent passwd kneed > /dev/null || new_users=kneed
 for g in kneed bluetooth gpio iio; do getent group $g > /dev/null || new_groups="$new_groups $g"; done
 
 cleanup() {
@@ -115,7 +115,11 @@ EOF
 dbus-daemon --config-file="$T/bus.conf" --nofork --nopidfile --nosyslog --address="unix:path=$socket" \
     --print-address=3 3> "$T/address" 2> "$T/bus.log" &
 bus_pid=$!
-bus_up() { [ -s "$T/address" ] || { kill -0 $bus_pid 2> /dev/null || fail "dbus-daemon --system did not start"; false; }; }
+bus_up() {
+    [ -s "$T/address" ] && return 0
+    kill -0 $bus_pid 2> /dev/null || fail "dbus-daemon --system did not start"
+    return 1
+}
 wait_until "$(timeout_s 10)" bus_up || fail "dbus-daemon --system printed no address"
 # Everyone may connect, as to /run/dbus/system_bus_socket; the policy decides.
 chmod 777 "$socket"
@@ -123,7 +127,8 @@ export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$socket"
 ok "a private system bus with the installed system.conf"
 
 # A monitor sees the maintainer scripts' ReloadConfig.
-stdbuf -oL dbus-monitor --system "type='method_call',interface='org.freedesktop.DBus',member='ReloadConfig'" \
+stdbuf -oL dbus-monitor --system \
+    "type='method_call',interface='org.freedesktop.DBus',member='ReloadConfig'" \
     > "$T/monitor" 2>&1 &
 monitor_pid=$!
 # dbus-monitor prints NameLost once it has become a monitor.
@@ -150,7 +155,8 @@ for f in /usr/sbin/kneed /usr/bin/kneectl /usr/lib/sysusers.d/kneed.conf \
 done
 unit=$(dpkg -L kneed | grep -E '/systemd/system/kneed\.service$')
 [ -f "$unit" ] || fail "the package installs kneed.service"
-ok "the package installs the daemon, kneectl, $unit, sysusers.d, tmpfiles.d, the bus policy, the interfaces, man pages, completion, /etc/kneed/kneed.conf"
+ok "the package installs the daemon, kneectl, $unit, sysusers.d, tmpfiles.d, the bus policy," \
+    "the interfaces, man pages, completion, /etc/kneed/kneed.conf"
 check "/etc/kneed/kneed.conf is a conffile" \
     grep -q '/etc/kneed/kneed.conf' /var/lib/dpkg/info/kneed.conffiles
 
@@ -190,8 +196,8 @@ supp=""
 for g in $(unit_key SupplementaryGroups); do supp="$supp,$(getent group "$g" | cut -d: -f3)"; done
 supp="$(getent group "$group" | cut -d: -f3)$supp"
 [ "$user" = kneed ] && [ -n "$exec_start" ] || fail "unit: User=$user ExecStart=$exec_start"
-(umask 0077 && cd / && exec env -i PATH=/usr/sbin:/usr/bin DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SYSTEM_BUS_ADDRESS" \
-    STATE_DIRECTORY=/var/lib/kneed setpriv --reuid="$user" --regid="$group" --groups="$supp" \
+(umask 0077 && cd / && exec env -i PATH=/usr/sbin:/usr/bin \
+    DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SYSTEM_BUS_ADDRESS" STATE_DIRECTORY=/var/lib/kneed setpriv --reuid="$user" --regid="$group" --groups="$supp" \
     --inh-caps=-all --no-new-privs $exec_start) > "$T/kneed.log" 2>&1 &
 kneed_pid=$!
 if ! gdbus wait --system --timeout "$(timeout_s 30)" org.kneed.Kneed1 > "$T/out" 2>&1; then
@@ -199,7 +205,8 @@ if ! gdbus wait --system --timeout "$(timeout_s 30)" org.kneed.Kneed1 > "$T/out"
     fail "kneed (as $user, $exec_start) owns org.kneed.Kneed1"
 fi
 owner_uid=$(gdbus call --system --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
-    --method org.freedesktop.DBus.GetConnectionUnixUser org.kneed.Kneed1 | sed -n 's/^(uint32 \([0-9]*\),)$/\1/p')
+    --method org.freedesktop.DBus.GetConnectionUnixUser org.kneed.Kneed1 |
+    sed -n 's/^(uint32 \([0-9]*\),)$/\1/p')
 [ "$owner_uid" = "$(id -u kneed)" ] || fail "org.kneed.Kneed1 is owned by uid $owner_uid, not kneed"
 ok "kneed, run as the unit runs it (User=$user, groups $supp), owns org.kneed.Kneed1"
 
@@ -211,7 +218,8 @@ kneectl_as() {   # kneectl_as SETPRIV-ARGS... -- KNEECTL-ARGS...
         setpriv "${args[@]}" /usr/bin/kneectl "$@"
 }
 kneectl status > "$T/out" 2>&1 || { cat "$T/out"; fail "kneectl status as root"; }
-grep -q "kneed $upstream on the system bus" "$T/out" || { cat "$T/out"; fail "kneectl status as root: version"; }
+grep -q "kneed $upstream on the system bus" "$T/out" ||
+    { cat "$T/out"; fail "kneectl status as root: version"; }
 ok "kneectl status as root"
 kneed_gid=$(getent group kneed | cut -d: -f3)
 if ! kneectl_as --reuid=$NOBODY --regid=$NOBODY --groups="$kneed_gid" -- status > "$T/out" 2>&1 ||

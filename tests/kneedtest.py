@@ -306,7 +306,7 @@ def main():
 
 
 __all__ = ['Client', 'Daemon', 'PrivateBus', 'TmpDirTestCase', 'GLib', 'Gio', 'KNEED',
-           'KNEECTL', 'NAME', 'PATH', 'IFACE', 'SENSOR_IFACE', 'SLOW', 'BUILDDIR', 'SRCDIR', 'VERSION',
-           'dbus_error_name', 'hyperextension_knee', 'iterate', 'main', 'math', 'name_owned',
+           'KNEECTL', 'NAME', 'PATH', 'IFACE', 'SENSOR_IFACE', 'SLOW', 'BUILDDIR', 'SRCDIR',
+           'VERSION', 'dbus_error_name', 'hyperextension_knee', 'iterate', 'main', 'math', 'name_owned',
            'signal', 'sim_available', 'skip_all', 'threshold_crossing', 'wait_for',
            'write_flex_recording', 'time', 'os', 'subprocess']

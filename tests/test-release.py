@@ -29,7 +29,7 @@ SPDX_TO_DEP5 = {'GPL-2.0-or-later': 'GPL-2+', 'LGPL-2.1-or-later': 'LGPL-2.1+'}
 # Build and packaging output that may sit in an in-tree build.
 SKIP_DIRS = {'.git', 'autom4te.cache', '.deps', '__pycache__'}
 SKIP_PATHS = {'deb', 'debian/kneed', 'debian/kneed-dbgsym', 'debian/.debhelper', 'debian/tmp'}
-SKIP_PREFIXES = ('_build', '_dist', 'build-', 'kneed-')
+SKIP_PREFIXES = ('_build', '_dist', 'kneed-')
 
 def upstream_version(debian_version):
     v = debian_version.split(':', 1)[-1]
@@ -68,7 +68,8 @@ def spdx_files(top):
         rel_root = os.path.relpath(root, top)
         dirs[:] = [d for d in dirs if d not in SKIP_DIRS and
                    os.path.normpath(os.path.join(rel_root, d)) not in SKIP_PATHS and
-                   not (rel_root == '.' and d.startswith(SKIP_PREFIXES))]
+                   not (rel_root == '.' and (d.startswith(SKIP_PREFIXES) or
+                                             (d.startswith('build') and d != 'build-aux')))]
         for name in files:
             path = os.path.join(root, name)
             if os.path.islink(path):
