@@ -8,10 +8,13 @@ PACKAGES="
     libglib2.0-dev libglib2.0-dev-bin libjson-glib-dev libsystemd-dev
     dbus systemd
     python3 python3-numpy python3-gi python3-dbus python3-dbusmock
+    libgpiod-dev umockdev libumockdev-dev
 "
 # autoconf-archive: AX_CHECK_COMPILE_FLAG in configure.ac.
 # python3-numpy: tests/test-convert.py, tests/reference_gait.py.
 # dbus, python3-dbus, python3-gi, python3-dbusmock: the daemon and BLE tests.
+# libgpiod-dev: the sleeve's button, motor and LED; umockdev, libumockdev-dev:
+# the GPIO tests (the chip's character device emulated).
 
 missing=""
 for p in $PACKAGES; do

@@ -46,6 +46,9 @@ struct _KnCore {
     guint calibration_timeout_id;
 
     guint pairing_timeout_id;
+
+    GArray *pain_marks;           /* KnPainMark, oldest first, at most KN_PAIN_MARKS_MAX */
+    guint64 last_mark_id;
 };
 
 void kn_core_publishers_begin(KnCore *c);

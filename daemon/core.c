@@ -86,6 +86,19 @@ gboolean kn_pain_timing_from_string(const char *s, KnPainTiming *ret)
     return FALSE;
 }
 
+const char *kn_sleeve_part_to_string(KnSleevePart part)
+{
+    switch (part) {
+    case KN_SLEEVE_PART_BUTTON:
+        return "button";
+    case KN_SLEEVE_PART_HAPTIC:
+        return "haptic";
+    case KN_SLEEVE_PART_LED:
+        return "led";
+    }
+    return NULL;
+}
+
 void kn_core_options_init(KnCoreOptions *opts)
 {
     memset(opts, 0, sizeof(*opts));
@@ -627,6 +640,7 @@ KnCore *kn_core_new(const KnCoreOptions *opts, GError **error)
     kn_analysis_set_callbacks(c->analysis, on_stride, on_alert, c);
     c->publishers = g_ptr_array_new_with_free_func((GDestroyNotify) publisher_free);
     c->calibrations = g_ptr_array_new_with_free_func(g_object_unref);
+    c->pain_marks = g_array_new(FALSE, FALSE, sizeof(KnPainMark));
     c->source_name = g_strdup("");
     c->status.state = KN_STATE_IDLE;
     c->status.source = c->source_name;
@@ -654,6 +668,7 @@ void kn_core_free(KnCore *c)
                                 G_IO_ERROR_CANCELLED, "kneed is shutting down");
     g_ptr_array_unref(c->calibrations);
     g_ptr_array_unref(c->publishers);
+    g_array_unref(c->pain_marks);
     kn_analysis_free(c->analysis);
     g_free(c->source_name);
     g_free(c);

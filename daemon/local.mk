@@ -19,13 +19,15 @@ daemon_kneed_CPPFLAGS = $(daemon_libkneedcore_a_CPPFLAGS)
 daemon_kneed_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(SYSTEMD_CFLAGS)
 daemon_kneed_SOURCES = daemon/main.c
 daemon_kneed_LDADD = \
+	sleeve/libkneesleeve.a \
+	sleeve/libkneesleevecore.a \
 	daemon/libkneeble.a \
 	dbus/libkneedbusble.a \
 	daemon/libkneedcore.a \
 	dbus/libkneedbus.a \
 	drivers/libkneedrivers.a \
 	analysis/libkneeanalysis.a \
-	$(GLIB_LIBS) $(SYSTEMD_LIBS) -lm
+	$(GLIB_LIBS) $(SYSTEMD_LIBS) $(GPIOD_LIBS) -lm
 
 # The example configuration is kneed's own --print-config of the built-in
 # defaults with every key commented out, so it never drifts from the code

@@ -51,6 +51,10 @@ typedef struct {
 
     /* kn_core_identify(): buzz for duration_ms if you can. */
     void (*identify)(gpointer data, guint duration_ms);
+
+    /* A moment of pain marked without a score (kn_core_mark_pain).  Its
+     * score comes later through the pain callback, with mark_id set. */
+    void (*pain_mark)(gpointer data, const KnPainMark *mark);
 } KnPublisherOps;
 
 /* ops must outlive the registration (a static const table).  destroy (may

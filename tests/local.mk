@@ -29,5 +29,5 @@ TEST_C_LDADD = drivers/libkneedrivers.a analysis/libkneeanalysis.a $(GLIB_LIBS) 
 include tests/analysis.mk
 include tests/daemon.mk
 include tests/ble.mk
+include tests/sleeve.mk
 include tests/packaging.mk
-
