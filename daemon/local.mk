@@ -32,11 +32,12 @@ daemon_kneed_LDADD = \
 
 # The example configuration is kneed's own --print-config of the built-in
 # defaults with every key commented out, so it never drifts from the code
-# (nor from the thresholds table).
+# (nor from the thresholds table).  A cross build runs kneed through
+# $(HOST_EXEC) (configure.ac).
 kneedconfdir = $(sysconfdir)/kneed
 kneedconf_DATA = daemon/kneed.conf.example
 CLEANFILES += daemon/kneed.conf.example
 
 daemon/kneed.conf.example: daemon/kneed$(EXEEXT)
-	$(AM_V_GEN)daemon/kneed$(EXEEXT) --print-config --config /dev/null | \
+	$(AM_V_GEN)$(HOST_EXEC) daemon/kneed$(EXEEXT) --print-config --config /dev/null | \
 	$(SED) -e 's/^\([a-z_]* =\)/#\1/' > $@.tmp && mv $@.tmp $@

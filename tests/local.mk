@@ -24,6 +24,8 @@ AM_TESTS_ENVIRONMENT = \
 # counts cases.
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 TEST_EXTENSIONS = .py
+# A cross build runs the C tests through qemu-user (configure.ac).
+LOG_COMPILER = $(HOST_EXEC)
 PY_LOG_DRIVER = $(LOG_DRIVER)
 PY_LOG_COMPILER = $(PYTHON3)
 AM_PY_LOG_FLAGS = -B
@@ -36,3 +38,4 @@ include tests/analysis.mk
 include tests/daemon.mk
 include tests/ble.mk
 include tests/sleeve.mk
+include tests/packaging.mk

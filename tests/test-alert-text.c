@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The English of the alert message codes (analysis/alert-text.c). */
 #include <glib.h>
 #include <math.h>

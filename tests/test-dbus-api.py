@@ -41,7 +41,7 @@ class DBusApiTest(TmpDirTestCase):
         self.start()
         wait_for(lambda: self.client.get('FramesAccepted') > 0, 5, 'frames')
         p = self.client.get_all()
-        self.assertEqual(p['Version'], '0.1.0')
+        self.assertEqual(p['Version'], VERSION)
         self.assertEqual(p['State'], 'streaming')
         self.assertEqual(p['Source'], 'replay')
         self.assertEqual(p['Side'], 'left')

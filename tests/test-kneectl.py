@@ -73,7 +73,10 @@ class KneectlTest(TmpDirTestCase):
         for args in (['pain', '11', '--where', 'front'], ['pain', '5'], ['pain', 'scores'],
                      ['pain', '5', '--where', 'front', '--mark', '-3'],
                      ['pain', '5', '--where', 'elbow'], ['session', 'pause'],
-                     ['thresholds', 'locking.strides'], ['thresholds', 'locking.strides=lots']):
+                     ['thresholds', 'locking.strides'], ['thresholds', 'locking.strides=lots'],
+                     # a duration that no timer holds is refused, not converted
+                     ['monitor', '--duration', 'inf'], ['monitor', '--duration', 'nan'],
+                     ['alerts', '--duration', '1e7'], ['alerts', '--duration', '-1']):
             r = kneectl(self.env, '--session', *args)
             self.assertEqual(r.returncode, 2, (args, r.stderr))
             self.assertTrue(r.stderr.startswith('kneectl %s: ' % args[0]), r.stderr)
@@ -89,7 +92,7 @@ class KneectlTest(TmpDirTestCase):
                                 path=PATH + '/sensors/flex')[0] == 200.0, 5, 'the flex rate')
         r = kneectl(self.env, '--session', 'status')
         self.assertEqual(r.returncode, 0, r.stderr)
-        for text in ('kneed 0.1.0 on the session bus', 'State:         streaming',
+        for text in ('kneed %s on the session bus' % VERSION, 'State:         streaming',
                      'Source:        replay', 'flex   present     200 Hz',
                      'thigh  absent', 'Session:       none'):
             self.assertIn(text, r.stdout)

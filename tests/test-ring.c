@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The analysis' ring buffer (analysis/ring.h): links only that module. */
 #include <errno.h>
 #include <glib.h>
