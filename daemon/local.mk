@@ -11,13 +11,14 @@ daemon_libkneedcore_a_SOURCES = \
 	daemon/keyfile.h daemon/keyfile.c \
 	daemon/config.h daemon/config.c \
 	daemon/dbus-api.h daemon/dbus-api.c \
+	daemon/dbus-args.h daemon/dbus-args.c \
 	daemon/log.h daemon/log.c \
 	daemon/sd.h daemon/sd.c
 
 sbin_PROGRAMS += daemon/kneed
 daemon_kneed_CPPFLAGS = $(daemon_libkneedcore_a_CPPFLAGS)
 daemon_kneed_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(SYSTEMD_CFLAGS)
-daemon_kneed_SOURCES = daemon/main.c
+daemon_kneed_SOURCES = daemon/main.c daemon/modules.h daemon/modules.c
 daemon_kneed_LDADD = \
 	sleeve/libkneesleeve.a \
 	sleeve/libkneesleevecore.a \
