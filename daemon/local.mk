@@ -11,13 +11,14 @@ daemon_libkneedcore_a_SOURCES = \
 	daemon/keyfile.h daemon/keyfile.c \
 	daemon/config.h daemon/config.c \
 	daemon/dbus-api.h daemon/dbus-api.c \
+	daemon/dbus-args.h daemon/dbus-args.c \
 	daemon/log.h daemon/log.c \
 	daemon/sd.h daemon/sd.c
 
 sbin_PROGRAMS += daemon/kneed
 daemon_kneed_CPPFLAGS = $(daemon_libkneedcore_a_CPPFLAGS)
 daemon_kneed_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(SYSTEMD_CFLAGS)
-daemon_kneed_SOURCES = daemon/main.c
+daemon_kneed_SOURCES = daemon/main.c daemon/modules.h daemon/modules.c
 daemon_kneed_LDADD = \
 	sleeve/libkneesleeve.a \
 	sleeve/libkneesleevecore.a \
@@ -31,11 +32,12 @@ daemon_kneed_LDADD = \
 
 # The example configuration is kneed's own --print-config of the built-in
 # defaults with every key commented out, so it never drifts from the code
-# (nor from the thresholds table).
+# (nor from the thresholds table).  A cross build runs kneed through
+# $(HOST_EXEC) (configure.ac).
 kneedconfdir = $(sysconfdir)/kneed
 kneedconf_DATA = daemon/kneed.conf.example
 CLEANFILES += daemon/kneed.conf.example
 
 daemon/kneed.conf.example: daemon/kneed$(EXEEXT)
-	$(AM_V_GEN)daemon/kneed$(EXEEXT) --print-config --config /dev/null | \
+	$(AM_V_GEN)$(HOST_EXEC) daemon/kneed$(EXEEXT) --print-config --config /dev/null | \
 	$(SED) -e 's/^\([a-z_]* =\)/#\1/' > $@.tmp && mv $@.tmp $@

@@ -28,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import kneedtest_recording  # noqa: E402
 import reference_gait  # noqa: E402
+import taprunner  # noqa: E402
 
 DATA = os.environ.get('KNEED_DATA_DIR', os.path.join(HERE, '..', '..', 'shared', 'data'))
 BUILD = os.environ.get('KNEED_BUILDDIR', os.path.join(HERE, '..'))
@@ -363,6 +364,12 @@ class ConvertDataSets(unittest.TestCase):
         vicon = sorted(glob.glob(os.path.join(DATA, SETS['mocap-vicon'], 'data', 'F5', 'Gang', '*.csv')))[0]
         self.assert_rejected('mocap-vicon', self.corrupt(vicon, 30, 37, '5.1.2', 'F5Gang1.csv'),
                              30, 37, 'RKNE.Y')
+        # a frame number past 2^53 (no longer a whole number a double holds)
+        bad = self.corrupt(vicon, 6, 1, '1e30', 'F5Gang1.csv')
+        r = kneectl('mocap-vicon', bad, '-o', os.path.join(self.out, 'bad', 'out.csv'))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertRegex(r.stderr, re.escape(bad) + r':6: column 1 \(Frame\): frame 1e\+30, sub-frame 0: '
+                         'whole frames expected')
         grf = os.path.join(DATA, SETS['shank-acc-grf'], 'csv', 'trial03_walking.csv')
         self.assert_rejected('shank-acc-grf', self.corrupt(grf, 500, 3, '0x1.8p', 'trial03_walking.csv'),
                              500, 3, 'acc_y_g')
@@ -400,9 +407,7 @@ class ConvertDataSets(unittest.TestCase):
 
 if __name__ == '__main__':
     if not os.path.isdir(DATA):
-        print('SKIP: the real data sets are not there (%s): set KNEED_DATA_DIR' % DATA)
-        sys.exit(77)
+        taprunner.skip_all('the real data sets are not there (%s): set KNEED_DATA_DIR' % DATA)
     if not os.access(KNEECTL, os.X_OK):
-        print('ERROR: %s not built' % KNEECTL)
-        sys.exit(99)
-    unittest.main(verbosity=2)
+        taprunner.bail_out('%s not built' % KNEECTL)
+    taprunner.main()

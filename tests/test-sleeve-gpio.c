@@ -12,7 +12,7 @@
  * comes back.
  *
  * Runs itself again with umockdev's preload library when it is not loaded
- * (from make and by hand alike); exits 77 (skip) when that fails.
+ * (from make and by hand alike); reports a skip (1..0 # SKIP) when that fails.
  */
 #include <errno.h>
 #include <linux/gpio.h>
@@ -888,6 +888,13 @@ static void test_config_changed(Fixture *f, gconstpointer data)
  * the preload comes first, which is harmless for it. */
 #define PRELOAD "libumockdev-preload.so.0"
 
+/* Automake's tap-driver.sh reads the plan's SKIP and wants status 0
+ * (docs/testing.md); by hand, 77. */
+static int skip_status(void)
+{
+    return g_getenv("KNEED_TEST_TAP") ? 0 : 77;
+}
+
 static void ensure_preload(char **argv)
 {
     const char *preload = g_getenv("LD_PRELOAD");
@@ -898,7 +905,7 @@ static void ensure_preload(char **argv)
         return;
     if (g_getenv("KNEED_TEST_REEXEC")) {
         printf("1..0 # SKIP umockdev's preload library did not load (install umockdev)\n");
-        exit(77);
+        exit(skip_status());
     }
     both = preload && *preload ? g_strconcat(PRELOAD, ":", preload, NULL) : g_strdup(PRELOAD);
     g_setenv("LD_PRELOAD", both, TRUE);
@@ -908,7 +915,7 @@ static void ensure_preload(char **argv)
     g_setenv("KNEED_TEST_REEXEC", "1", TRUE);
     execv("/proc/self/exe", argv);
     printf("1..0 # SKIP cannot run under umockdev: %s\n", g_strerror(errno));
-    exit(77);
+    exit(skip_status());
 }
 
 int main(int argc, char **argv)
