@@ -5,8 +5,11 @@
 0x69) and an ADS1015 ADC whose channel 0 is the flexion sensor (0x48).
 
     iio_stub.py init BUS          the power-on registers the drivers probe
-    iio_stub.py feed BUS GAIT.csv writes the recording's frames into the
-                                  registers, paced in real time
+    iio_stub.py feed BUS GAIT.csv [SCHEDULE]
+                                  writes the recording's frames into the
+                                  registers, paced in real time; SCHEDULE
+                                  gets each frame's index and the wall-clock
+                                  time (ns) it was written at
     iio_stub.py check GAIT.csv THIGH.bin SHANK.bin ADC.bin --dir-thigh D ...
                                   compares buffered captures with the gait
 
@@ -24,6 +27,7 @@ Register maps and scaling, from the 6.1 drivers (linux-source-6.1):
 The stub is SMBus only (no plain I2C transfers): registers are written
 with I2C_SMBUS ioctls on /dev/i2c-BUS.'''
 
+import bisect
 import ctypes
 import fcntl
 import os
@@ -138,10 +142,14 @@ def init(bus):
                          for c in 'xyz'}, 'knee_deg': 0.0})
 
 
-def feed(bus, frames):
-    '''Writes frame i at its time t_s after the start; prints progress.'''
+def feed(bus, frames, schedule=None):
+    '''Writes frame i at its time t_s after the start; prints progress.
+    Under load the feeder falls behind and then writes the late frames in a
+    burst: the registers did not follow the gait's time then, and the
+    schedule says what they did follow.'''
     t0 = time.monotonic() - frames[0]['t_s']
     late = 0
+    log = open(schedule, 'w', buffering=1) if schedule else None
     for i, fr in enumerate(frames):
         delay = t0 + fr['t_s'] - time.monotonic()
         if delay > 0:
@@ -149,6 +157,9 @@ def feed(bus, frames):
         elif delay < -0.05:
             late += 1
         write_frame(bus, fr)
+        if log:
+            # the IIO timestamp channel's clock (CLOCK_REALTIME by default)
+            log.write(f'{i} {time.time_ns()}\n')
         if i % 500 == 0:
             print(f'feeder: frame {i} t={fr["t_s"]:.2f} s ({late} written > 50 ms late)',
                   flush=True)
@@ -200,7 +211,31 @@ def parse(path, devdir, channels):
     return out
 
 
-def check(gait, thigh_bin, thigh_dir, shank_bin, shank_dir, adc_bin, adc_dir):
+def swing_peaks(series):
+    '''Times of the swing peaks (knee > 60 deg, back under 40 deg between
+    two) of a (knee_deg, t) series: one a stride, two steps a stride.'''
+    peaks, above, best = [], False, None
+    for angle, t in series:
+        if angle > 60:
+            if not above or angle > best[0]:
+                best = (angle, t)
+            above = True
+        elif above and angle < 40:
+            peaks.append(best[1])
+            above = False
+    return peaks
+
+
+def cadence_of(peaks):
+    return 120.0 * (len(peaks) - 1) / (peaks[-1] - peaks[0]) if len(peaks) >= 3 else None
+
+
+def read_schedule(path):
+    with open(path) as f:
+        return [(int(i), int(t) / 1e9) for i, t in (line.split() for line in f if line.strip())]
+
+
+def check(gait, thigh_bin, thigh_dir, shank_bin, shank_dir, adc_bin, adc_dir, schedule=None):
     frames = read_gait(gait)
     regs = [frame_regs(fr) for fr in frames]
     imu_ch = ['anglvel_x', 'anglvel_y', 'anglvel_z', 'accel_x', 'accel_y', 'accel_z']
@@ -231,24 +266,39 @@ def check(gait, thigh_bin, thigh_dir, shank_bin, shank_dir, adc_bin, adc_dir):
     verdict('ads1015: buffered samples are the gait\'s knee angles',
             len(samples) >= 100 and match >= 0.95 * len(samples),
             f'{match} of {len(samples)} samples equal a frame')
-    # Cadence from the captured knee angle: one swing peak (> 60 deg) a
-    # stride, two steps a stride.
-    peaks, above, best = [], False, None
-    for angle, t in knee:
-        if angle > 60:
-            if not above or angle > best[0]:
-                best = (angle, t)
-            above = True
-        elif above and angle < 40:
-            peaks.append(best[1])
-            above = False
-    if len(peaks) >= 3:
-        cadence = 120.0 * (len(peaks) - 1) / (peaks[-1] - peaks[0])
-        want = float(os.environ.get('GAIT_CADENCE', '170'))
-        verdict('ads1015: the captured knee follows the scripted cadence', abs(cadence - want) <= 3,
-                f'{cadence:.1f} steps/min from {len(peaks)} swing peaks (scripted {want:g}, +-3)')
+    # Cadence from the captured knee angle, against the scripted one -- or,
+    # with the feeder's schedule, against the knee angle the registers
+    # actually held over the same span (what the feeder wrote when): a
+    # feeder that fell behind and caught up in a burst made the registers'
+    # gait faster than the script for a while (the capture was right; it
+    # failed once the scripted way, 175.9 steps/min, with 313 frames late).
+    peaks = swing_peaks(knee)
+    cadence = cadence_of(peaks)
+    want = float(os.environ.get('GAIT_CADENCE', '170'))
+    what = f'scripted {want:g}'
+    if schedule and knee:
+        t_first, t_last = knee[0][1], knee[-1][1]
+        fed = [(frames[i]['knee_deg'], t) for i, t in read_schedule(schedule)
+               if t_first - 1 <= t <= t_last]
+        fed_cadence = cadence_of(swing_peaks(fed))
+        if fed_cadence is not None:
+            what = f'fed {fed_cadence:.1f} over the capture, scripted {want:g}'
+            want = fed_cadence
+        # and each sample is a frame written near its timestamp (the
+        # trigger stamps it, the driver's thread reads the registers after)
+        sched = sorted(read_schedule(schedule), key=lambda e: e[1])
+        times = [t for _, t in sched]
+        near = 0
+        for s_, (_, t) in zip(samples, knee):
+            lo, hi = bisect.bisect_left(times, t - 0.2), bisect.bisect_right(times, t + 0.2)
+            near += s_['voltage0'] in {flex_raw(frames[i]['knee_deg']) for i, _ in sched[lo:hi]}
+        verdict('ads1015: each sample is what the registers held at its timestamp (+-0.2 s)',
+                near >= 0.95 * len(samples), f'{near} of {len(samples)} samples')
+    if cadence is not None:
+        verdict('ads1015: the captured knee follows the fed cadence', abs(cadence - want) <= 3,
+                f'{cadence:.1f} steps/min from {len(peaks)} swing peaks ({what}, +-3)')
     else:
-        verdict('ads1015: the captured knee follows the scripted cadence', False,
+        verdict('ads1015: the captured knee follows the fed cadence', False,
                 f'{len(peaks)} swing peaks')
     return 0 if ok else 1
 
@@ -258,9 +308,9 @@ def main():
     if cmd == 'init':
         init(Bus(int(sys.argv[2])))
     elif cmd == 'feed':
-        feed(Bus(int(sys.argv[2])), read_gait(sys.argv[3]))
+        feed(Bus(int(sys.argv[2])), read_gait(sys.argv[3]), *sys.argv[4:5])
     elif cmd == 'check':
-        return check(*sys.argv[2:9])
+        return check(*sys.argv[2:10])
     return 0
 
 

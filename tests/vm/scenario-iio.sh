@@ -57,7 +57,7 @@ for t in /sys/bus/iio/devices/trigger*; do
     case $(cat $t/name) in kneed-*) echo $RATE > $t/sampling_frequency ;; esac
 done
 
-$PY "$VM/iio_stub.py" feed "$BUS" "$S_RUN/gait.csv" >"$S_OUT/feeder.log" 2>&1 &
+$PY "$VM/iio_stub.py" feed "$BUS" "$S_RUN/gait.csv" "$S_RUN/schedule" >"$S_OUT/feeder.log" 2>&1 &
 FEEDER=$!
 # Into the run (the stand second and the first strides), then 8 s from each device at once.
 wait_for 20 "the feeder" grep -q 'frame 500' "$S_OUT/feeder.log" || fail "the feeder did not start"
@@ -74,7 +74,7 @@ log "iio_readdev exits $r1 $r2 $r3; $(wc -c < "$S_RUN/thigh.bin") $(wc -c < "$S_
 [ $r1 -eq 0 ] && [ $r2 -eq 0 ] && [ $r3 -eq 0 ] || fail "iio_readdev failed ($r1 $r2 $r3)"
 D=/sys/bus/iio/devices
 GAIT_CADENCE=170 $PY "$VM/iio_stub.py" check "$S_RUN/gait.csv" "$S_RUN/thigh.bin" $D/$THIGH \
-    "$S_RUN/shank.bin" $D/$SHANK "$S_RUN/adc.bin" $D/$ADC > "$S_OUT/check.log" 2>&1
+    "$S_RUN/shank.bin" $D/$SHANK "$S_RUN/adc.bin" $D/$ADC "$S_RUN/schedule" > "$S_OUT/check.log" 2>&1
 rc=$?
 cat "$S_OUT/check.log"
 if [ $rc -eq 0 ]; then
