@@ -22,8 +22,10 @@ PY_LOG_COMPILER = $(PYTHON3)
 AM_PY_LOG_FLAGS = -B
 
 TEST_C_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_GLIB_CFLAGS)
-TEST_C_LDADD = drivers/libkneedrivers.a analysis/libkneeanalysis.a $(GLIB_LIBS) $(JSON_GLIB_LIBS) -lm
+TEST_C_LDADD = drivers/libkneedrivers.a analysis/libkneeanalysis.a $(GLIB_LIBS) $(JSON_GLIB_LIBS) \
+	$(IIO_LIBS) -lm
 
 include tests/analysis.mk
 include tests/daemon.mk
 include tests/ble.mk
+include tests/iio.mk
