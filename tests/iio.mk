@@ -36,3 +36,8 @@ EXTRA_DIST += \
 	tests/iio/hrtimer.umockdev \
 	tests/iio/lsm6dsl-1-006a.umockdev \
 	tests/iio/mpu6050-2-0068.umockdev
+
+# Integration: the real kneed, kneectl and a private bus, under umockdev.
+iio_integration_tests = tests/test-iio-daemon.py
+TESTS += $(iio_integration_tests)
+EXTRA_DIST += $(iio_integration_tests) tests/iiotest.py
