@@ -242,7 +242,8 @@ static gboolean drain(KnIioDevice *d, Slot *s, gint64 now, gsize *ret_bytes)
     g_byte_array_set_size(d->scratch, 0);
     for (int i = 0; i < MAX_READS; i++) {
         const guint8 *data;
-        gssize r = kn_iio_dev_read(s->part.dev, &data);
+        gboolean more;
+        gssize r = kn_iio_dev_read(s->part.dev, &data, &more);
 
         if (r < 0) {
             slot_fail(s, r == -ENODEV ? "the device is gone" : "read failed: %s",
@@ -252,6 +253,8 @@ static gboolean drain(KnIioDevice *d, Slot *s, gint64 now, gsize *ret_bytes)
         if (r == 0)
             break;
         g_byte_array_append(d->scratch, data, (guint) r);
+        if (!more)
+            break;
     }
     if (d->scratch->len == 0)
         return TRUE;

@@ -16,6 +16,7 @@ struct _KnIioDev {
     struct iio_context *ctx;
     struct iio_device *dev;
     struct iio_buffer *buf;
+    gsize buf_bytes;           /* what one refill asks for */
     KnIioDevInfo info;
 };
 
@@ -359,6 +360,8 @@ int kn_iio_dev_start(KnIioDev *d, const char *const *channels, gsize samples_cou
         kn_iio_dev_stop(d);
         return r;
     }
+    /* libiio refills samples_count of its sample size. */
+    d->buf_bytes = samples_count * (gsize) MAX(iio_buffer_step(d->buf), 1);
     return 0;
 }
 
@@ -372,10 +375,11 @@ int kn_iio_dev_get_fd(const KnIioDev *d)
     return fd < 0 ? -1 : fd;
 }
 
-gssize kn_iio_dev_read(KnIioDev *d, const guint8 **ret_data)
+gssize kn_iio_dev_read(KnIioDev *d, const guint8 **ret_data, gboolean *ret_more)
 {
     ssize_t r;
 
+    *ret_more = FALSE;
     if (!d->buf)
         return -EBADF;
     r = iio_buffer_refill(d->buf);
@@ -384,6 +388,8 @@ gssize kn_iio_dev_read(KnIioDev *d, const guint8 **ret_data)
     if (r < 0)
         return r;
     *ret_data = iio_buffer_start(d->buf);
+    /* A refill asks for the whole buffer: less means the kernel had no more. */
+    *ret_more = (gsize) r >= d->buf_bytes;
     return (gssize) ((const guint8 *) iio_buffer_end(d->buf) - *ret_data);
 }
 

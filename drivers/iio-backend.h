@@ -76,7 +76,8 @@ int kn_iio_dev_start(KnIioDev *d, const char *const *channels, gsize samples_cou
 int kn_iio_dev_get_fd(const KnIioDev *d);
 /* What the kernel has, without blocking: > 0 bytes at *ret_data (valid
  * until the next call), 0 when nothing is ready, -errno on failure
- * (-ENODEV: the device is gone). */
-gssize kn_iio_dev_read(KnIioDev *d, const guint8 **ret_data);
+ * (-ENODEV: the device is gone).  *ret_more is TRUE when the read filled
+ * the buffer, so that more may be waiting. */
+gssize kn_iio_dev_read(KnIioDev *d, const guint8 **ret_data, gboolean *ret_more);
 /* Disables and frees the buffer; the device stays open. */
 void kn_iio_dev_stop(KnIioDev *d);

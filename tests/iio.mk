@@ -38,6 +38,6 @@ EXTRA_DIST += \
 	tests/iio/mpu6050-2-0068.umockdev
 
 # Integration: the real kneed, kneectl and a private bus, under umockdev.
-iio_integration_tests = tests/test-iio-daemon.py
+iio_integration_tests = tests/test-iio-daemon.py tests/test-iio-ble.py
 TESTS += $(iio_integration_tests)
 EXTRA_DIST += $(iio_integration_tests) tests/iiotest.py
