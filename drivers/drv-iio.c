@@ -262,6 +262,10 @@ static gboolean drain(KnIioDevice *d, Slot *s, gint64 now, gsize *ret_bytes)
                        on_sample, d);
     *ret_bytes = d->scratch->len;
     s->last_data_us = now;
+    if (s->part.description_changed) {
+        s->part.description_changed = FALSE;
+        update_status(d);
+    }
     return TRUE;
 }
 

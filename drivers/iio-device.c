@@ -585,8 +585,13 @@ static void decode_scans(KnIioPart *p, const guint8 *data, guint n, gint64 now_u
                 ts[j] = (double) (ns - offset - origin_us * 1000) / 1e9;
             }
             if (ts[m - 1] > now_s + TS_MAX_AHEAD_S || ts[0] < now_s - TS_MAX_AGE_S) {
+                char *d = g_strconcat(p->description, ", timestamps ignored", NULL);
+
                 g_debug("%s: timestamps %.3f s from the read: stamping by read time",
                         p->description, ts[m - 1] - now_s);
+                g_free(p->description);
+                p->description = d;
+                p->description_changed = TRUE;
                 p->ts_trusted = FALSE;
             }
         }

@@ -55,7 +55,8 @@ typedef struct {
     gboolean ts_trusted;           /* FALSE: stamp by read time (clock below) */
     struct kn_iio_clock clock;
     double rate_hz;                /* taken */
-    char *description;             /* "bmi160 iio:device0 1-0069, trigger hrt0, 800 Hz" */
+    char *description;             /* "bmi160 iio:device0 1-0069, trigger hrt0" */
+    gboolean description_changed;  /* set by decoding; the source clears it */
     GByteArray *pending;           /* bytes of an incomplete scan */
 } KnIioPart;
 
