@@ -291,8 +291,8 @@ static gboolean buffers_enabled(UMockdevTestbed *tb)
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(devs); i++) {
-        g_autofree char *path = g_build_filename(umockdev_testbed_get_root_dir(tb), devs[i],
-                                                 "buffer", "enable", NULL);
+        g_autofree char *root = umockdev_testbed_get_root_dir(tb);
+        g_autofree char *path = g_build_filename(root, devs[i], "buffer", "enable", NULL);
         g_autofree char *v = NULL;
 
         if (!g_file_get_contents(path, &v, NULL, NULL) || v[0] != '1')
@@ -534,7 +534,11 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    g_setenv("UMOCKDEV_DIR", umockdev_testbed_get_root_dir(f.tb), TRUE);
+    {
+        g_autofree char *root = umockdev_testbed_get_root_dir(f.tb);
+
+        g_setenv("UMOCKDEV_DIR", root, TRUE);
+    }
     iio_conf = g_strdup_printf(
         "[daemon]\nsource = iio\nbatch_ms = %u\n\n"
         "[thigh]\ndevice = bmi160\nbus = 1-0068\ntrigger = hrt0\nrate_hz = 1000\n\n"

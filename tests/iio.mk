@@ -4,6 +4,7 @@
 iio_unit_tests = \
 	tests/test-iio-scan \
 	tests/test-iio-align \
+	tests/test-frame-stream \
 	tests/test-drv-iio
 
 check_PROGRAMS += $(iio_unit_tests)
@@ -18,6 +19,10 @@ tests_test_iio_scan_LDADD = $(GLIB_LIBS) -lm
 tests_test_iio_align_SOURCES = tests/test-iio-align.c drivers/iio-align.c drivers/iio-align.h
 tests_test_iio_align_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_iio_align_LDADD = $(GLIB_LIBS) -lm
+
+tests_test_frame_stream_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_frame_stream_LDADD = daemon/libkneedcore.a dbus/libkneedbus.a $(TEST_C_LDADD) \
+	$(SYSTEMD_LIBS)
 
 umockdev_test_sources = tests/umockdev-helpers.h tests/umockdev-helpers.c
 

@@ -59,7 +59,8 @@ static void add_bed(const char *file)
 
 static char *attr(const char *dev, const char *name)
 {
-    g_autofree char *path = g_build_filename(umockdev_testbed_get_root_dir(tb), dev, name, NULL);
+    g_autofree char *root = umockdev_testbed_get_root_dir(tb);
+    g_autofree char *path = g_build_filename(root, dev, name, NULL);
     char *v = NULL;
 
     if (!g_file_get_contents(path, &v, NULL, NULL))
