@@ -347,6 +347,17 @@ static void maybe_refit_axes(struct kn_imu_knee *k)
         ring_at(k, b)->knee += shift / wsum;
 }
 
+/* Rounded and clamped as a double, converted last: lround() of the ratio
+ * overflowed for a tiny interval (a recording may put two rows 1e-300 s
+ * apart), and its result then differs between x86 (LONG_MIN: a window of
+ * 1) and arm (saturation: 15). */
+unsigned kn_imu_knee_half_window(double dt)
+{
+    if (!(dt > 0))
+        return 1;
+    return (unsigned) fmax(1.0, fmin(round(ALPHA_HALF_S / dt), (RING - 1) / 2));
+}
+
 bool kn_imu_knee_push(struct kn_imu_knee *k, const struct kn_frame *f, double dt,
                       double *ret_knee_rad, double *ret_rate_rads)
 {
@@ -380,8 +391,7 @@ bool kn_imu_knee_push(struct kn_imu_knee *k, const struct kn_frame *f, double dt
     cur->knee = k->knee;
     k->ring_n++;
 
-    /* half-window in samples, from this frame's interval */
-    h = dt > 0 ? (uint32_t) fmax(1.0, fmin(lround(ALPHA_HALF_S / dt), (RING - 1) / 2)) : 1;
+    h = kn_imu_knee_half_window(dt);
     if (dt > 0 && k->ring_n >= 2 * h + 1) {
         struct sample *newest = ring_at(k, 0), *oldest = ring_at(k, 2 * h), *c = ring_at(k, h);
         double span = newest->t - oldest->t, at[3], as[3], w, trust, knee_acc;

@@ -38,6 +38,11 @@ void kn_imu_knee_reset(struct kn_imu_knee *k);
 bool kn_imu_knee_push(struct kn_imu_knee *k, const struct kn_frame *f, double dt,
                       double *ret_knee_rad, double *ret_rate_rads);
 
+/* The half-width, in frames, of the window the accelerometers' opinion is
+ * taken over at this frame interval (dt, seconds): ~5 ms, 1 to 15 frames;
+ * 1 for a dt that is not positive.  Public for its test. */
+unsigned kn_imu_knee_half_window(double dt);
+
 /* A second opinion on the gyro-integrated angle: the accelerometers' own
  * knee angle minus the estimate, both smoothed alike over ~15 ms (so a
  * fast movement lags equally in both).  Noisy, but a gyro angle that ran

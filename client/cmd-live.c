@@ -183,6 +183,57 @@ int kn_cmd_calibrate(int argc, char **argv)
 
 /* ---- pain ---- */
 
+static int pain_marks(void)
+{
+    int status = KN_EXIT_OK;
+    g_autoptr(GDBusConnection) bus = kn_live_connect("pain", &status);
+    g_autoptr(GVariant) r = NULL;
+    g_autoptr(GVariantIter) it = NULL;
+    guint64 id, session;
+    gint64 when;
+    gboolean scored;
+    guint n = 0;
+
+    if (!bus)
+        return status;
+    r = kn_live_call(bus, "pain", NULL, "ListPainMarks", NULL, "(a(txtb))", 5000, &status);
+    if (!r)
+        return status;
+    g_variant_get(r, "(a(txtb))", &it);
+    while (g_variant_iter_next(it, "(txtb)", &id, &when, &session, &scored)) {
+        g_autofree char *t = kn_live_format_time(when);
+
+        if (session)
+            printf("%6" G_GUINT64_FORMAT "  %s  session %" G_GUINT64_FORMAT "  %s\n", id, t,
+                   session, scored ? "scored" : "waiting for a score");
+        else
+            printf("%6" G_GUINT64_FORMAT "  %s  no session  %s\n", id, t,
+                   scored ? "scored" : "waiting for a score");
+        n++;
+    }
+    if (n == 0)
+        printf("No pain marks\n");
+    return KN_EXIT_OK;
+}
+
+static int pain_mark(void)
+{
+    int status = KN_EXIT_OK;
+    g_autoptr(GDBusConnection) bus = kn_live_connect("pain", &status);
+    g_autoptr(GVariant) r = NULL;
+    guint64 id;
+
+    if (!bus)
+        return status;
+    r = kn_live_call(bus, "pain", NULL, "MarkPain", NULL, "(t)", 5000, &status);
+    if (!r)
+        return status;
+    g_variant_get(r, "(t)", &id);
+    printf("Pain mark %" G_GUINT64_FORMAT " made; score it with "
+           "'kneectl pain SCORE --where W --mark %" G_GUINT64_FORMAT "'\n", id, id);
+    return KN_EXIT_OK;
+}
+
 int kn_cmd_pain(int argc, char **argv)
 {
     static const char *const locations[] = { "front", "outside", "inside", "back", NULL };
@@ -193,6 +244,7 @@ int kn_cmd_pain(int argc, char **argv)
     g_autofree char *where = NULL;
     g_autofree char *when = NULL;
     g_autofree char *note = NULL;
+    gint64 mark = 0;
     guint64 score, seq;
     const GOptionEntry entries[] = {
         { "where", 0, 0, G_OPTION_ARG_STRING, &where,
@@ -200,15 +252,23 @@ int kn_cmd_pain(int argc, char **argv)
         { "when", 0, 0, G_OPTION_ARG_STRING, &when,
           "When: start, during (default) or after the run", "WHEN" },
         { "note", 0, 0, G_OPTION_ARG_STRING, &note, "A short note", "TEXT" },
+        { "mark", 0, 0, G_OPTION_ARG_INT64, &mark,
+          "Score this pain mark (the sleeve's button) instead of reporting now", "ID" },
         { NULL }
     };
 
-    if (!parse_options(&argc, &argv, "SCORE",
+    if (!parse_options(&argc, &argv, "SCORE | mark | marks",
                        "Log a pain report, SCORE 0 (none) to 10 (worst); above 7 raises a "
-                       "red-flag alert.", entries, &status))
+                       "red-flag alert.  'mark' marks this moment to score later; 'marks' "
+                       "lists the marks (a short press of the sleeve's button makes one).",
+                       entries, &status))
         return status;
+    if (argc == 2 && strcmp(argv[1], "marks") == 0)
+        return pain_marks();
+    if (argc == 2 && strcmp(argv[1], "mark") == 0)
+        return pain_mark();
     if (argc != 2 || !g_ascii_string_to_unsigned(argv[1], 10, 0, 10, &score, NULL)) {
-        fprintf(stderr, "kneectl pain: give one SCORE from 0 to 10\n");
+        fprintf(stderr, "kneectl pain: give one SCORE from 0 to 10, or 'mark' or 'marks'\n");
         return KN_EXIT_USAGE;
     }
     if (!where || !g_strv_contains(locations, where)) {
@@ -219,16 +279,31 @@ int kn_cmd_pain(int argc, char **argv)
         fprintf(stderr, "kneectl pain: --when must be start, during or after\n");
         return KN_EXIT_USAGE;
     }
+    if (mark < 0) {
+        fprintf(stderr, "kneectl pain: --mark takes a mark id ('kneectl pain marks')\n");
+        return KN_EXIT_USAGE;
+    }
     bus = kn_live_connect("pain", &status);
     if (!bus)
         return status;
-    r = kn_live_call(bus, "pain", NULL, "ReportPain",
-                     g_variant_new("(usss)", (guint32) score, where, when ? when : "during",
-                                   note ? note : ""), "(t)", 5000, &status);
+    if (mark)
+        r = kn_live_call(bus, "pain", NULL, "ScorePainMark",
+                         g_variant_new("(tusss)", (guint64) mark, (guint32) score, where,
+                                       when ? when : "during", note ? note : ""),
+                         "(t)", 5000, &status);
+    else
+        r = kn_live_call(bus, "pain", NULL, "ReportPain",
+                         g_variant_new("(usss)", (guint32) score, where, when ? when : "during",
+                                       note ? note : ""), "(t)", 5000, &status);
     if (!r)
         return status;
     g_variant_get(r, "(t)", &seq);
-    printf("Pain %" G_GUINT64_FORMAT "/10 (%s, %s) recorded\n", score, where, when ? when : "during");
+    if (mark)
+        printf("Pain mark %" G_GINT64_FORMAT " scored %" G_GUINT64_FORMAT "/10 (%s, %s)\n", mark,
+               score, where, when ? when : "during");
+    else
+        printf("Pain %" G_GUINT64_FORMAT "/10 (%s, %s) recorded\n", score, where,
+               when ? when : "during");
     if (seq)
         printf("Red flag: alert #%" G_GUINT64_FORMAT " raised. Stop and rest; if the pain "
                "persists, have the knee checked by a professional.\n", seq);

@@ -278,6 +278,17 @@ static gboolean on_signal(gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
+/* --duration becomes a guint of milliseconds (g_timeout_add): anything
+ * else, inf and nan included, is refused rather than converted (out of
+ * range, a double-to-integer conversion is undefined, and x86 and arm
+ * disagree on it: 'inf' stopped at once on x86). */
+#define MAX_DURATION_S (G_MAXUINT / 1000.0)
+
+static gboolean duration_ok(double duration_s)
+{
+    return duration_s >= 0 && duration_s <= MAX_DURATION_S;
+}
+
 static int follow(Monitor *m, double duration_s, gboolean live_view)
 {
     g_autoptr(GDBusConnection) bus = NULL;
@@ -344,8 +355,9 @@ int kn_cmd_monitor(int argc, char **argv)
 
     g_option_context_set_summary(ctx, "Follow live metrics and alerts (Ctrl-C to stop).");
     g_option_context_add_main_entries(ctx, entries, NULL);
-    if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc > 1 || duration < 0) {
-        fprintf(stderr, "kneectl monitor: %s\n", error ? error->message : "bad arguments");
+    if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc > 1 || !duration_ok(duration)) {
+        fprintf(stderr, "kneectl monitor: %s\n",
+                error ? error->message : "bad arguments (--duration: 0 to 4294967 seconds)");
         return KN_EXIT_USAGE;
     }
     m.tty = !plain && isatty(STDOUT_FILENO);
@@ -369,8 +381,9 @@ int kn_cmd_alerts(int argc, char **argv)
     g_option_context_set_summary(ctx, "Follow alerts as they are raised (Ctrl-C to stop).");
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc > 1 || count < 0 ||
-        duration < 0) {
-        fprintf(stderr, "kneectl alerts: %s\n", error ? error->message : "bad arguments");
+        !duration_ok(duration)) {
+        fprintf(stderr, "kneectl alerts: %s\n",
+                error ? error->message : "bad arguments (--duration: 0 to 4294967 seconds)");
         return KN_EXIT_USAGE;
     }
     m.max_alerts = (guint64) count;

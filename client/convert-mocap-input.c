@@ -182,8 +182,12 @@ static gboolean read_rows(struct mocap *m, KnCsv *csv, GError **error)
             !kn_csv_double(csv, 0, FALSE, &frame, error) ||
             !kn_csv_double(csv, 1, FALSE, &sub, error))
             return FALSE;
-        if (frame < 0 || frame != floor(frame) || sub != 0) {
-            kn_csv_error(csv, error, KN_CONVERT_ERROR_VALUE, frame != floor(frame) || frame < 0 ? 0 : 1,
+        /* Up to 2^53, where doubles still hold every whole number: the
+         * frame becomes a guint64, and a larger double's conversion is
+         * undefined (x86 and arm give different numbers). */
+        if (!(frame >= 0 && frame <= 9007199254740992.0) || frame != floor(frame) || sub != 0) {
+            kn_csv_error(csv, error, KN_CONVERT_ERROR_VALUE,
+                         !(frame >= 0 && frame <= 9007199254740992.0) || frame != floor(frame) ? 0 : 1,
                          "frame %g, sub-frame %g: whole frames expected", frame, sub);
             return FALSE;
         }

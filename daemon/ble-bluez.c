@@ -32,7 +32,7 @@ void kn_ble_adapter_free(gpointer data)
 static void device_update(KnBle *ble, const char *path, GVariant *props, gboolean create)
 {
     KnBleDevice *d = g_hash_table_lookup(ble->devices, path);
-    gboolean was_bonded, known = d != NULL;
+    gboolean was_bonded, was_connected, known = d != NULL;
     GVariantIter it;
     const char *key;
     GVariant *v;
@@ -44,6 +44,7 @@ static void device_update(KnBle *ble, const char *path, GVariant *props, gboolea
         g_hash_table_insert(ble->devices, g_strdup(path), d);
     }
     was_bonded = d->has_bonded ? d->bonded : d->paired;
+    was_connected = d->connected;
     g_variant_iter_init(&it, props);
     while (g_variant_iter_loop(&it, "{&sv}", &key, &v)) {
         if (!g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN))
@@ -53,8 +54,11 @@ static void device_update(KnBle *ble, const char *path, GVariant *props, gboolea
         else if (g_str_equal(key, "Bonded")) {
             d->bonded = g_variant_get_boolean(v);
             d->has_bonded = TRUE;
-        }
+        } else if (g_str_equal(key, "Connected"))
+            d->connected = g_variant_get_boolean(v);
     }
+    if (d->connected != was_connected)
+        kn_ble_state_changed(ble);
     /* A bond made now, not a bonded device bluetoothd tells us about. */
     if (known && !was_bonded && (d->has_bonded ? d->bonded : d->paired) &&
         ble->status.pairing_window_open && ble->hooks->bonded && ble->adapter &&
@@ -161,6 +165,10 @@ static void object_removed(KnBle *ble, const char *path, const char *const *ifac
 
     for (int i = 0; ifaces[i]; i++) {
         if (g_str_equal(ifaces[i], IFACE_DEVICE)) {
+            KnBleDevice *d = g_hash_table_lookup(ble->devices, path);
+
+            if (d && d->connected)
+                kn_ble_state_changed(ble);
             g_hash_table_remove(ble->devices, path);
         } else if (g_str_equal(ifaces[i], IFACE_AGENT_MANAGER)) {
             ble->has_agent_manager = FALSE;

@@ -131,6 +131,7 @@ static void build_status(KnBle *ble, struct kn_gatt_status *s)
     s->alerts_dropped = (uint32_t) MIN(ble->alerts_dropped, G_MAXUINT32);
     s->alerts_queued = g_queue_get_length(&ble->alert_queue);
     s->side = (uint8_t) st->side;
+    s->pain_marks = st->pain_marks_unscored;
 }
 
 static const char *dis_string(KnBle *ble, KnChr c)
@@ -602,6 +603,22 @@ static void run_cp_request(KnBle *ble, const struct kn_cp_request *req)
     case KN_CP_STOP_COACHING:
         r.result = h->stop_coaching(d);
         break;
+    case KN_CP_GET_PAIN_MARK: {
+        KnBlePainMark mark;
+
+        if (!h->get_pain_mark) {
+            r.result = KN_CP_OPCODE_NOT_SUPPORTED;
+            break;
+        }
+        r.result = h->get_pain_mark(d, req->u.pain_mark.index, &mark);
+        if (r.result != KN_CP_SUCCESS)
+            break;
+        r.u.pain_mark.id = (uint32_t) MIN(mark.id, G_MAXUINT32);
+        kn_gatt_split_time(mark.wall_us > 0 ? mark.wall_us / 1e6 : 0, &r.u.pain_mark.unix_s,
+                           &r.u.pain_mark.ms);
+        r.u.pain_mark.waiting = mark.waiting;
+        break;
+    }
     }
     send_cp_response(ble, &r);
 }
@@ -665,7 +682,8 @@ static void write_pain(KnBle *ble, const uint8_t *value, gsize len, GDBusMethodI
 
     switch (r) {
     case -EMSGSIZE:
-        return_error(inv, "InvalidValueLength", "A pain report is 4 to 68 bytes");
+        return_error(inv, "InvalidValueLength",
+                     "A pain report is 4 to 68 bytes (8 to 68 when it scores a mark)");
         return;
     case -EPROTONOSUPPORT:
         return_att_app_error(inv, KN_ATT_ERROR_UNSUPPORTED_VERSION);
@@ -679,6 +697,10 @@ static void write_pain(KnBle *ble, const uint8_t *value, gsize len, GDBusMethodI
     r = ble->hooks->report_pain(ble->hooks_data, &pain);
     if (r == -ERANGE) {
         return_att_app_error(inv, KN_ATT_ERROR_VALUE_OUT_OF_RANGE);
+        return;
+    }
+    if (r == -ENOENT) {
+        return_att_app_error(inv, KN_ATT_ERROR_UNKNOWN_PAIN_MARK);
         return;
     }
     if (r < 0) {

@@ -85,6 +85,7 @@ typedef struct {
     gboolean paired;
     gboolean bonded;
     gboolean has_bonded;          /* BlueZ >= 5.65 has the property */
+    gboolean connected;
 } KnBleDevice;
 
 typedef struct {

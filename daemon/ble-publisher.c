@@ -26,6 +26,9 @@ struct _KnBlePublisher {
     gboolean sysfs_failed;
     guint battery_timer;
     KnBleStatus status;
+    KnBleLink link;
+    KnBleLinkFunc link_func;
+    gpointer link_data;
 };
 
 /* ---- core errors -> control point results (docs/gatt.md) ---- */
@@ -50,6 +53,8 @@ static enum kn_cp_result result_from_error(const GError *error)
     case KN_ERROR_SESSION_ACTIVE:
     case KN_ERROR_NO_SESSION:
         return KN_CP_WRONG_STATE;
+    case KN_ERROR_NOT_FOUND:
+        return KN_CP_INVALID_PARAMETER;
     case KN_ERROR_FAILED:
     case KN_ERROR_TIMED_OUT:
     case KN_ERROR_CODE_COUNT:
@@ -171,15 +176,43 @@ static int hook_report_pain(gpointer data, const struct kn_gatt_pain *p)
     KnBlePublisher *pub = data;
     g_autoptr(GError) error = NULL;
 
+    gboolean ok;
+
     /* The codec's location and timing numbers are the core's. */
-    if (kn_core_report_pain(pub->core, p->score, (KnPainLocation) p->location,
-                            (KnPainTiming) p->timing, p->note, NULL, &error))
+    if (p->mark_id)
+        ok = kn_core_score_pain_mark(pub->core, p->mark_id, p->score,
+                                     (KnPainLocation) p->location, (KnPainTiming) p->timing,
+                                     p->note, NULL, &error);
+    else
+        ok = kn_core_report_pain(pub->core, p->score, (KnPainLocation) p->location,
+                                 (KnPainTiming) p->timing, p->note, NULL, &error);
+    if (ok)
         return 0;
     g_info("BLE: pain report refused: %s", error->message);
     if (g_error_matches(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE) ||
         g_error_matches(error, KN_ERROR, KN_ERROR_INVALID_ARGUMENT))
         return -ERANGE;
+    if (g_error_matches(error, KN_ERROR, KN_ERROR_NOT_FOUND))
+        return -ENOENT;
     return -EIO;
+}
+
+static enum kn_cp_result hook_get_pain_mark(gpointer data, guint index, KnBlePainMark *ret)
+{
+    KnBlePublisher *pub = data;
+    const KnPainMark *marks;
+    guint n, seen = 0, waiting = kn_core_get_status(pub->core)->pain_marks_unscored;
+
+    marks = kn_core_get_pain_marks(pub->core, &n);
+    for (guint i = 0; i < n; i++) {
+        if (marks[i].scored || seen++ != index)
+            continue;
+        ret->id = marks[i].id;
+        ret->wall_us = marks[i].wall_us;
+        ret->waiting = waiting;
+        return KN_CP_SUCCESS;
+    }
+    return KN_CP_NOT_AVAILABLE;
 }
 
 static void hook_bonded(gpointer data, const char *device)
@@ -193,9 +226,29 @@ static void hook_bonded(gpointer data, const char *device)
 
 static void show_state(KnBlePublisher *pub);
 
+static KnBleLink current_link(KnBlePublisher *pub)
+{
+    KnBleInfo info;
+
+    if (!pub->ble)
+        return KN_BLE_LINK_OFF;
+    kn_ble_get_info(pub->ble, &info);
+    if (info.connected > 0)
+        return KN_BLE_LINK_CONNECTED;
+    return info.state == KN_BLE_READY ? KN_BLE_LINK_ADVERTISING : KN_BLE_LINK_OFF;
+}
+
 static void hook_state_changed(gpointer data)
 {
-    show_state(data);
+    KnBlePublisher *pub = data;
+    KnBleLink link = current_link(pub);
+
+    show_state(pub);
+    if (link == pub->link)
+        return;
+    pub->link = link;
+    if (pub->link_func)
+        pub->link_func(link, pub->link_data);
 }
 
 static const KnBleHooks hooks = {
@@ -209,6 +262,7 @@ static const KnBleHooks hooks = {
     .start_coaching = hook_start_coaching,
     .stop_coaching = hook_stop_coaching,
     .report_pain = hook_report_pain,
+    .get_pain_mark = hook_get_pain_mark,
     .bonded = hook_bonded,
     .state_changed = hook_state_changed,
 };
@@ -290,6 +344,9 @@ static void push_status(KnBlePublisher *pub)
     }
     if (st->sensors_failed)
         st->error_bits |= KN_GATT_ERR_SENSOR;
+    if (cs->sleeve_failed & KN_SLEEVE_PART_HAPTIC)
+        st->error_bits |= KN_GATT_ERR_HAPTICS;
+    st->pain_marks_unscored = cs->pain_marks_unscored;
     st->battery_pct = pub->settings.battery_supply ? pub->sysfs_battery : cs->battery_pct;
     if (pub->settings.battery_supply && pub->sysfs_failed)
         st->error_bits |= KN_GATT_ERR_BATTERY;
@@ -481,4 +538,15 @@ gboolean kn_ble_publisher_config_changed(KnBlePublisher *pub, const KnKeyFile *c
 guint kn_ble_publisher_pairing_window_s(KnBlePublisher *pub)
 {
     return pub ? pub->settings.pairing_window_s : 120;
+}
+
+KnBleLink kn_ble_publisher_get_link(KnBlePublisher *pub)
+{
+    return pub ? pub->link : KN_BLE_LINK_OFF;
+}
+
+void kn_ble_publisher_set_link_func(KnBlePublisher *pub, KnBleLinkFunc func, gpointer user_data)
+{
+    pub->link_func = func;
+    pub->link_data = user_data;
 }

@@ -37,4 +37,19 @@ gboolean kn_ble_publisher_config_changed(KnBlePublisher *pub, const KnKeyFile *c
 /* The pairing window a button press opens ([bluetooth] pairing_window_s). */
 guint kn_ble_publisher_pairing_window_s(KnBlePublisher *pub);
 
+/* What the radio does, for the sleeve's LED: a narrow view of the
+ * peripheral's state (kn_ble_get_info), nothing of its insides. */
+typedef enum {
+    KN_BLE_LINK_OFF = 0,          /* no bluetoothd, adapter, or registration yet */
+    KN_BLE_LINK_ADVERTISING,      /* registered and advertising, no phone connected */
+    KN_BLE_LINK_CONNECTED,        /* at least one device connected */
+} KnBleLink;
+
+typedef void (*KnBleLinkFunc)(KnBleLink link, gpointer user_data);
+
+/* pub may be NULL (Bluetooth disabled): OFF. */
+KnBleLink kn_ble_publisher_get_link(KnBlePublisher *pub);
+/* func runs on every change of the link (may be NULL to stop). */
+void kn_ble_publisher_set_link_func(KnBlePublisher *pub, KnBleLinkFunc func, gpointer user_data);
+
 G_END_DECLS

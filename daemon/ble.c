@@ -658,6 +658,23 @@ void kn_ble_complete_calibration(KnBle *ble, enum kn_cp_result result,
     kn_ble_gatt_calibration_done(ble, result, cal);
 }
 
+static guint connected_devices(KnBle *ble)
+{
+    gsize len = ble->adapter ? strlen(ble->adapter) : 0;
+    GHashTableIter it;
+    gpointer path, dev;
+    guint n = 0;
+
+    if (!ble->adapter)
+        return 0;
+    g_hash_table_iter_init(&it, ble->devices);
+    while (g_hash_table_iter_next(&it, &path, &dev))
+        if (((KnBleDevice *) dev)->connected && strncmp(path, ble->adapter, len) == 0 &&
+            ((const char *) path)[len] == '/')
+            n++;
+    return n;
+}
+
 void kn_ble_get_info(KnBle *ble, KnBleInfo *ret)
 {
     KnBleAdapter *a = kn_ble_current_adapter(ble);
@@ -671,6 +688,7 @@ void kn_ble_get_info(KnBle *ble, KnBleInfo *ret)
     ret->agent_registered = ble->reg_agent.state == KN_REG_DONE;
     ret->pairable = a && a->pairable;
     ret->subscriptions = kn_ble_gatt_subscriptions(ble);
+    ret->connected = connected_devices(ble);
     ret->alerts_queued = g_queue_get_length(&ble->alert_queue);
     ret->alerts_dropped = ble->alerts_dropped;
     ret->registrations = ble->registrations;

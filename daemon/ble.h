@@ -65,6 +65,7 @@ typedef struct {
     gboolean storage_present;
     int storage_pct;              /* -1 unknown */
     guint16 error_bits;           /* enum kn_gatt_status_error */
+    guint pain_marks_unscored;    /* pain marks waiting for a score */
 } KnBleStatus;
 
 void kn_ble_status_init(KnBleStatus *st);
@@ -76,8 +77,15 @@ typedef struct {
     struct kn_alert alert;
 } KnBleAlert;
 
+/* A pain mark as the control point's Get Pain Mark returns it. */
+typedef struct {
+    guint64 id;
+    gint64 wall_us;               /* when it was marked */
+    guint waiting;                /* marks waiting for a score, this one included */
+} KnBlePainMark;
+
 /* Control hooks: what phones ask for.  Every member is required except
- * bonded and state_changed.  Result codes as docs/gatt.md. */
+ * get_pain_mark, bonded and state_changed.  Result codes as docs/gatt.md. */
 typedef struct {
     enum kn_cp_result (*start_session)(gpointer data);
     enum kn_cp_result (*stop_session)(gpointer data);
@@ -90,10 +98,15 @@ typedef struct {
     enum kn_cp_result (*identify)(gpointer data, guint duration_ms);
     enum kn_cp_result (*start_coaching)(gpointer data, double target_spm);
     enum kn_cp_result (*stop_coaching)(gpointer data);
-    /* 0; -ERANGE when a field is refused as out of range; another negative
+    /* 0; -ERANGE when a field is refused as out of range; -ENOENT when
+     * pain->mark_id names no mark waiting for a score; another negative
      * errno when the report could not be recorded.  Nothing recorded on
      * error. */
     int (*report_pain)(gpointer data, const struct kn_gatt_pain *pain);
+    /* The index-th pain mark waiting for a score, oldest first;
+     * KN_CP_NOT_AVAILABLE when there are not that many (may be NULL: the
+     * opcode is then not supported). */
+    enum kn_cp_result (*get_pain_mark)(gpointer data, guint index, KnBlePainMark *ret);
     /* A device bonded during the pairing window (may be NULL). */
     void (*bonded)(gpointer data, const char *device_path);
     /* kn_ble_get_info() changed (may be NULL). */
@@ -120,6 +133,7 @@ typedef struct {
     gboolean agent_registered;
     gboolean pairable;            /* as bluetoothd reports it */
     guint subscriptions;          /* notification sessions, all characteristics */
+    guint connected;              /* devices connected to the adapter in use */
     guint alerts_queued;
     guint64 alerts_dropped;
     guint64 registrations;        /* successful RegisterApplication calls */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Control functions of the core that do not touch the frame path:
- * sessions, pain reports, thresholds, clock, identify, coaching, pairing. */
+ * sessions, pain reports and marks, thresholds, clock, identify, coaching,
+ * pairing, the sleeve's I/O state. */
 #define G_LOG_DOMAIN "kneed"
 
 #include <string.h>
@@ -42,9 +43,11 @@ gboolean kn_core_stop_session(KnCore *c, struct kn_summary *ret, GError **error)
     return TRUE;
 }
 
-gboolean kn_core_report_pain(KnCore *c, guint score, KnPainLocation location,
-                             KnPainTiming timing, const char *note,
-                             guint64 *ret_alert_seq, GError **error)
+/* Validates, tells publishers, raises the red flag: the one path of a
+ * direct report and of a scored mark. */
+static gboolean record_pain(KnCore *c, guint score, KnPainLocation location, KnPainTiming timing,
+                            const char *note, const KnPainMark *mark, guint64 *ret_alert_seq,
+                            GError **error)
 {
     KnPainReport report = { 0 };
 
@@ -68,10 +71,16 @@ gboolean kn_core_report_pain(KnCore *c, guint score, KnPainLocation location,
     report.location = location;
     report.timing = timing;
     report.note = note;
-    report.wall_us = kn_core_get_wall_clock(c);
-    report.session_id = c->status.session_active ? c->status.session_id : 0;
-    g_info("pain %u/10 (%s, %s)", score, kn_pain_location_to_string(location),
-           kn_pain_timing_to_string(timing));
+    if (mark) {
+        report.wall_us = mark->wall_us;
+        report.session_id = mark->session_id;
+        report.mark_id = mark->id;
+    } else {
+        report.wall_us = kn_core_get_wall_clock(c);
+        report.session_id = c->status.session_active ? c->status.session_id : 0;
+    }
+    g_info("pain %u/10 (%s, %s)%s", score, kn_pain_location_to_string(location),
+           kn_pain_timing_to_string(timing), mark ? " scoring a mark" : "");
     kn_core_publishers_begin(c);
     for (guint i = 0; i < c->publishers->len; i++) {
         Publisher *p = kn_core_publisher_at(c, i);
@@ -102,6 +111,120 @@ gboolean kn_core_report_pain(KnCore *c, guint score, KnPainLocation location,
             *ret_alert_seq = ev.seq;
     }
     return TRUE;
+}
+
+gboolean kn_core_report_pain(KnCore *c, guint score, KnPainLocation location,
+                             KnPainTiming timing, const char *note,
+                             guint64 *ret_alert_seq, GError **error)
+{
+    return record_pain(c, score, location, timing, note, NULL, ret_alert_seq, error);
+}
+
+/* ---- pain marks ---- */
+
+static guint count_unscored(KnCore *c)
+{
+    guint n = 0;
+
+    for (guint i = 0; i < c->pain_marks->len; i++)
+        if (!g_array_index(c->pain_marks, KnPainMark, i).scored)
+            n++;
+    return n;
+}
+
+static void marks_changed(KnCore *c)
+{
+    guint n = count_unscored(c);
+
+    if (n == c->status.pain_marks_unscored)
+        return;
+    c->status.pain_marks_unscored = n;
+    kn_core_mark_changed(c, KN_CHANGED_PAIN_MARKS);
+}
+
+gboolean kn_core_mark_pain(KnCore *c, gint64 monotonic_us, guint64 *ret_id, GError **error)
+{
+    gint64 now = g_get_monotonic_time();
+    KnPainMark mark = { 0 };
+
+    if (monotonic_us == 0)
+        monotonic_us = now;
+    if (monotonic_us > now || now - monotonic_us > (gint64) KN_PAIN_MARK_MAX_AGE_S * G_USEC_PER_SEC) {
+        g_set_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE,
+                    "a pain mark must lie in the last %d s", KN_PAIN_MARK_MAX_AGE_S);
+        return FALSE;
+    }
+    mark.id = ++c->last_mark_id;
+    mark.monotonic_us = monotonic_us;
+    mark.wall_us = kn_core_get_wall_clock(c) - (now - monotonic_us);
+    mark.session_id = c->status.session_active ? c->status.session_id : 0;
+    if (c->pain_marks->len == KN_PAIN_MARKS_MAX) {
+        const KnPainMark *old = &g_array_index(c->pain_marks, KnPainMark, 0);
+
+        g_info("pain mark %" G_GUINT64_FORMAT " forgotten%s (only the latest %d are kept)",
+               old->id, old->scored ? "" : " unscored", KN_PAIN_MARKS_MAX);
+        g_array_remove_index(c->pain_marks, 0);
+    }
+    g_array_append_val(c->pain_marks, mark);
+    g_message("pain mark %" G_GUINT64_FORMAT, mark.id);
+    if (ret_id)
+        *ret_id = mark.id;
+    kn_core_publishers_begin(c);
+    for (guint i = 0; i < c->publishers->len; i++) {
+        Publisher *p = kn_core_publisher_at(c, i);
+
+        if (!p || !p->ops->pain_mark)
+            continue;
+        p->ops->pain_mark(p->data, &mark);
+    }
+    kn_core_publishers_end(c);
+    marks_changed(c);
+    return TRUE;
+}
+
+gboolean kn_core_score_pain_mark(KnCore *c, guint64 mark_id, guint score,
+                                 KnPainLocation location, KnPainTiming timing, const char *note,
+                                 guint64 *ret_alert_seq, GError **error)
+{
+    KnPainMark mark;
+    guint i;
+
+    for (i = 0; i < c->pain_marks->len; i++)
+        if (g_array_index(c->pain_marks, KnPainMark, i).id == mark_id)
+            break;
+    if (i == c->pain_marks->len || g_array_index(c->pain_marks, KnPainMark, i).scored) {
+        g_set_error(error, KN_ERROR, KN_ERROR_NOT_FOUND,
+                    "no pain mark %" G_GUINT64_FORMAT " waiting for a score", mark_id);
+        return FALSE;
+    }
+    /* A copy: publishers may mark again from the callbacks. */
+    mark = g_array_index(c->pain_marks, KnPainMark, i);
+    if (!record_pain(c, score, location, timing, note, &mark, ret_alert_seq, error))
+        return FALSE;
+    for (i = 0; i < c->pain_marks->len; i++) {
+        KnPainMark *m = &g_array_index(c->pain_marks, KnPainMark, i);
+
+        if (m->id == mark_id)
+            m->scored = TRUE;
+    }
+    marks_changed(c);
+    return TRUE;
+}
+
+const KnPainMark *kn_core_get_pain_marks(KnCore *c, guint *ret_n)
+{
+    *ret_n = c->pain_marks->len;
+    return (const KnPainMark *) (gpointer) c->pain_marks->data;
+}
+
+void kn_core_set_sleeve_io(KnCore *c, guint32 parts, guint32 failed)
+{
+    failed &= parts;
+    if (parts == c->status.sleeve_parts && failed == c->status.sleeve_failed)
+        return;
+    c->status.sleeve_parts = parts;
+    c->status.sleeve_failed = failed;
+    kn_core_mark_changed(c, KN_CHANGED_SLEEVE);
 }
 
 gboolean kn_core_set_params(KnCore *c, const struct kn_params *params, GError **error)

@@ -47,6 +47,9 @@ struct _KnCore {
 
     guint pairing_timeout_id;
 
+    GArray *pain_marks;           /* KnPainMark, oldest first, at most KN_PAIN_MARKS_MAX */
+    guint64 last_mark_id;
+
     GPtrArray *flex_measures;     /* GTask* of kn_core_measure_flex_async() (core-flex.c) */
     GArray *tapped;               /* struct kn_frame: a batch for KnPublisherOps.frames */
 };

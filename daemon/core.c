@@ -86,6 +86,19 @@ gboolean kn_pain_timing_from_string(const char *s, KnPainTiming *ret)
     return FALSE;
 }
 
+const char *kn_sleeve_part_to_string(KnSleevePart part)
+{
+    switch (part) {
+    case KN_SLEEVE_PART_BUTTON:
+        return "button";
+    case KN_SLEEVE_PART_HAPTIC:
+        return "haptic";
+    case KN_SLEEVE_PART_LED:
+        return "led";
+    }
+    return NULL;
+}
+
 void kn_core_options_init(KnCoreOptions *opts)
 {
     memset(opts, 0, sizeof(*opts));
@@ -701,6 +714,7 @@ KnCore *kn_core_new(const KnCoreOptions *opts, GError **error)
     kn_analysis_set_callbacks(c->analysis, on_stride, on_alert, c);
     c->publishers = g_ptr_array_new_with_free_func((GDestroyNotify) publisher_free);
     c->calibrations = g_ptr_array_new_with_free_func(g_object_unref);
+    c->pain_marks = g_array_new(FALSE, FALSE, sizeof(KnPainMark));
     c->flex_measures = g_ptr_array_new();
     c->tapped = g_array_new(FALSE, FALSE, sizeof(struct kn_frame));
     c->source_name = g_strdup("");
@@ -733,6 +747,7 @@ void kn_core_free(KnCore *c)
     g_ptr_array_unref(c->flex_measures);
     g_array_unref(c->tapped);
     g_ptr_array_unref(c->publishers);
+    g_array_unref(c->pain_marks);
     kn_analysis_free(c->analysis);
     g_free(c->source_name);
     g_free(c);

@@ -69,9 +69,34 @@ typedef struct {
     KnPainLocation location;
     KnPainTiming timing;
     const char *note;            /* UTF-8, may be "" */
-    gint64 wall_us;              /* when it was reported (kn_core_get_wall_clock) */
+    gint64 wall_us;              /* when it was reported (kn_core_get_wall_clock); for
+                                  * a scored mark, when the mark was made */
     guint64 session_id;          /* 0 outside a session */
+    guint64 mark_id;             /* the pain mark it scores, 0 for a direct report */
 } KnPainReport;
+
+/* A moment of pain marked without a score (the sleeve's button: the
+ * runner cannot stop to type), scored later from a phone or kneectl. */
+typedef struct {
+    guint64 id;                  /* 1, 2, ... never reused while kneed runs */
+    gint64 wall_us;              /* when it hurt, on kn_core_get_wall_clock's clock */
+    gint64 monotonic_us;         /* the same moment on CLOCK_MONOTONIC */
+    guint64 session_id;          /* 0 outside a session */
+    gboolean scored;
+} KnPainMark;
+
+#define KN_PAIN_MARKS_MAX 64         /* marks the core keeps (scored or not) */
+#define KN_PAIN_MARK_MAX_AGE_S 3600  /* a mark dated further back is refused */
+
+/* The parts of the sleeve's own I/O (sleeve/), as bits. */
+typedef enum {
+    KN_SLEEVE_PART_BUTTON = 1u << 0,
+    KN_SLEEVE_PART_HAPTIC = 1u << 1,
+    KN_SLEEVE_PART_LED    = 1u << 2,
+} KnSleevePart;
+
+/* "button", "haptic", "led"; NULL for anything else. */
+const char *kn_sleeve_part_to_string(KnSleevePart part);
 
 /* One alert as publishers receive it. */
 typedef struct {
@@ -108,6 +133,11 @@ typedef struct {
 
     gboolean wall_clock_set;     /* a client set the time (kn_core_set_wall_clock) */
     guint64 alerts_raised;       /* == seq of the latest alert */
+
+    guint pain_marks_unscored;   /* of the marks kept */
+
+    guint32 sleeve_parts;        /* KnSleevePart bits configured (0: no GPIO) */
+    guint32 sleeve_failed;       /* of those, the ones failing now */
 } KnCoreStatus;
 
 /* What changed, for KnPublisherOps.status. */
@@ -120,7 +150,9 @@ typedef enum {
     KN_CHANGED_PAIRING  = 1u << 5,
     KN_CHANGED_PARAMS   = 1u << 6,   /* thresholds or side */
     KN_CHANGED_CLOCK    = 1u << 7,
-    KN_CHANGED_ALL      = 0xffu,
+    KN_CHANGED_PAIN_MARKS = 1u << 8,
+    KN_CHANGED_SLEEVE   = 1u << 9,   /* sleeve_parts, sleeve_failed */
+    KN_CHANGED_ALL      = 0x3ffu,
 } KnChange;
 
 typedef struct {
@@ -202,6 +234,27 @@ gboolean kn_core_stop_session(KnCore *core, struct kn_summary *ret_summary, GErr
 gboolean kn_core_report_pain(KnCore *core, guint score, KnPainLocation location,
                              KnPainTiming timing, const char *note,
                              guint64 *ret_alert_seq, GError **error);
+
+/* Marks a moment of pain with no score: at monotonic_us (CLOCK_MONOTONIC,
+ * the press of the button; 0: now), which must not lie in the future nor
+ * more than KN_PAIN_MARK_MAX_AGE_S back (OUT_OF_RANGE).  Publishers hear
+ * it (KnPublisherOps.pain_mark).  The core keeps the latest
+ * KN_PAIN_MARKS_MAX marks for kn_core_get_pain_marks(); an older one is
+ * forgotten (logged; publishers that keep history, the store, have heard
+ * it already). */
+gboolean kn_core_mark_pain(KnCore *core, gint64 monotonic_us, guint64 *ret_mark_id,
+                           GError **error);
+/* Scores a mark: the same checks and effects as kn_core_report_pain(), the
+ * report dated at the mark and carrying its id and session.  NOT_FOUND
+ * when no mark kept has that id or it is already scored. */
+gboolean kn_core_score_pain_mark(KnCore *core, guint64 mark_id, guint score,
+                                 KnPainLocation location, KnPainTiming timing, const char *note,
+                                 guint64 *ret_alert_seq, GError **error);
+/* The marks kept, oldest first; valid until the next mark. */
+const KnPainMark *kn_core_get_pain_marks(KnCore *core, guint *ret_n);
+
+/* The sleeve's I/O says which parts it drives and which fail now. */
+void kn_core_set_sleeve_io(KnCore *core, guint32 parts, guint32 failed);
 
 typedef struct {
     const char *key;             /* "hyperextension.angle_deg" (analysis/params.h) */

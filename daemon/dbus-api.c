@@ -244,6 +244,61 @@ static gboolean on_report_pain(KnDBusDaemon *sk, GDBusMethodInvocation *invocati
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean on_mark_pain(KnDBusDaemon *sk, GDBusMethodInvocation *invocation,
+                             KnDBusApi *api)
+{
+    g_autoptr(GError) error = NULL;
+    guint64 id;
+
+    if (!kn_core_mark_pain(api->core, 0, &id, &error))
+        g_dbus_method_invocation_return_gerror(invocation, error);
+    else
+        kn_dbus_daemon_complete_mark_pain(sk, invocation, id);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean on_list_pain_marks(KnDBusDaemon *sk, GDBusMethodInvocation *invocation,
+                                   KnDBusApi *api)
+{
+    const KnPainMark *marks;
+    GVariantBuilder b;
+    guint n;
+
+    marks = kn_core_get_pain_marks(api->core, &n);
+    g_variant_builder_init(&b, G_VARIANT_TYPE("a(txtb)"));
+    for (guint i = 0; i < n; i++)
+        g_variant_builder_add(&b, "(txtb)", marks[i].id, marks[i].wall_us, marks[i].session_id,
+                              marks[i].scored);
+    kn_dbus_daemon_complete_list_pain_marks(sk, invocation, g_variant_builder_end(&b));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean on_score_pain_mark(KnDBusDaemon *sk, GDBusMethodInvocation *invocation,
+                                   guint64 mark_id, guint score, const char *location,
+                                   const char *timing, const char *note, KnDBusApi *api)
+{
+    g_autoptr(GError) error = NULL;
+    KnPainLocation where;
+    KnPainTiming when;
+    guint64 seq = 0;
+
+    if (!kn_pain_location_from_string(location, &where)) {
+        g_dbus_method_invocation_return_error(invocation, KN_ERROR, KN_ERROR_INVALID_ARGUMENT,
+            "unknown location '%s' (front, outside, inside, back)", location);
+        return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+    if (!kn_pain_timing_from_string(timing, &when)) {
+        g_dbus_method_invocation_return_error(invocation, KN_ERROR, KN_ERROR_INVALID_ARGUMENT,
+            "unknown timing '%s' (start, during, after)", timing);
+        return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+    if (!kn_core_score_pain_mark(api->core, mark_id, score, where, when, note, &seq, &error))
+        g_dbus_method_invocation_return_gerror(invocation, error);
+    else
+        kn_dbus_daemon_complete_score_pain_mark(sk, invocation, seq);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static gboolean on_get_thresholds(KnDBusDaemon *sk, GDBusMethodInvocation *invocation,
                                   KnDBusApi *api)
 {
@@ -626,6 +681,9 @@ static void publish_alert(gpointer data, const KnAlertEvent *ev)
         g_variant_builder_add(&details, "{sv}", "timing",
             g_variant_new_string(kn_pain_timing_to_string(ev->pain->timing)));
         g_variant_builder_add(&details, "{sv}", "note", g_variant_new_string(ev->pain->note));
+        if (ev->pain->mark_id)
+            g_variant_builder_add(&details, "{sv}", "mark_id",
+                                  g_variant_new_uint64(ev->pain->mark_id));
     }
     /* The signal goes out now, in this dispatch; the AlertCount property
      * follows with the next flush. */
@@ -634,6 +692,25 @@ static void publish_alert(gpointer data, const KnAlertEvent *ev)
                               ev->alert.value, ev->alert.threshold, ev->alert.message,
                               g_variant_builder_end(&details));
     kn_dbus_daemon_set_alert_count(api->daemon, ev->seq);
+}
+
+static void publish_pain_mark(gpointer data, const KnPainMark *mark)
+{
+    KnDBusApi *api = data;
+
+    kn_dbus_daemon_emit_pain_marked(api->daemon, mark->id, mark->wall_us, mark->session_id);
+}
+
+static GVariant *sleeve_io_to_variant(const KnCoreStatus *st)
+{
+    GVariantBuilder b;
+
+    g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
+    for (guint32 bit = 1; bit <= KN_SLEEVE_PART_LED; bit <<= 1)
+        if (st->sleeve_parts & bit)
+            g_variant_builder_add(&b, "{ss}", kn_sleeve_part_to_string(bit),
+                                  st->sleeve_failed & bit ? "failed" : "ok");
+    return g_variant_builder_end(&b);
 }
 
 static void publish_sensors(KnDBusApi *api, const KnCoreStatus *st)
@@ -683,6 +760,10 @@ static void publish_status(gpointer data, KnChange changed, const KnCoreStatus *
         kn_dbus_daemon_set_side(d, kn_side_to_string(st->side));
     if (changed & KN_CHANGED_CLOCK)
         kn_dbus_daemon_set_wall_clock_set(d, st->wall_clock_set);
+    if (changed & KN_CHANGED_PAIN_MARKS)
+        kn_dbus_daemon_set_pain_marks_unscored(d, st->pain_marks_unscored);
+    if (changed & KN_CHANGED_SLEEVE)
+        kn_dbus_daemon_set_sleeve_io(d, sleeve_io_to_variant(st));
     kn_dbus_daemon_set_alert_count(d, st->alerts_raised);
     g_dbus_interface_skeleton_flush(G_DBUS_INTERFACE_SKELETON(d));
 }
@@ -693,6 +774,7 @@ static const KnPublisherOps dbus_ops = {
     .stride = publish_stride,
     .alert = publish_alert,
     .status = publish_status,
+    .pain_mark = publish_pain_mark,
 };
 
 /* ---- life cycle ---- */
@@ -708,6 +790,7 @@ static void init_properties(KnDBusApi *api)
     kn_dbus_daemon_set_baseline_range_of_motion(d, g_variant_new_double(NAN));
     kn_dbus_daemon_set_activity(d, kn_activity_to_string(KN_ACTIVITY_UNKNOWN));
     kn_dbus_daemon_set_last_stride(d, g_variant_new("a{sv}", NULL));
+    kn_dbus_daemon_set_sleeve_io(d, g_variant_new("a{ss}", NULL));
 }
 
 KnDBusApi *kn_dbus_api_new(KnCore *core, GDBusConnection *connection, GError **error)
@@ -722,6 +805,9 @@ KnDBusApi *kn_dbus_api_new(KnCore *core, GDBusConnection *connection, GError **e
     g_signal_connect(api->daemon, "handle-start-session", G_CALLBACK(on_start_session), api);
     g_signal_connect(api->daemon, "handle-stop-session", G_CALLBACK(on_stop_session), api);
     g_signal_connect(api->daemon, "handle-report-pain", G_CALLBACK(on_report_pain), api);
+    g_signal_connect(api->daemon, "handle-mark-pain", G_CALLBACK(on_mark_pain), api);
+    g_signal_connect(api->daemon, "handle-list-pain-marks", G_CALLBACK(on_list_pain_marks), api);
+    g_signal_connect(api->daemon, "handle-score-pain-mark", G_CALLBACK(on_score_pain_mark), api);
     g_signal_connect(api->daemon, "handle-get-thresholds", G_CALLBACK(on_get_thresholds), api);
     g_signal_connect(api->daemon, "handle-set-thresholds", G_CALLBACK(on_set_thresholds), api);
     g_signal_connect(api->daemon, "handle-describe-thresholds",

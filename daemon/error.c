@@ -17,6 +17,7 @@ static const GDBusErrorEntry dbus_errors[] = {
     { KN_ERROR_NO_SESSION, "org.kneed.Kneed1.Error.NoSession" },
     { KN_ERROR_NOT_SUPPORTED, "org.kneed.Kneed1.Error.NotSupported" },
     { KN_ERROR_TIMED_OUT, "org.kneed.Kneed1.Error.TimedOut" },
+    { KN_ERROR_NOT_FOUND, "org.kneed.Kneed1.Error.NotFound" },
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(dbus_errors) == KN_ERROR_CODE_COUNT);

@@ -31,6 +31,7 @@ typedef enum {
     KN_ERROR_NO_SESSION,          /* NoSession: StopSession without a session */
     KN_ERROR_NOT_SUPPORTED,       /* NotSupported: this sleeve / build cannot do it */
     KN_ERROR_TIMED_OUT,           /* TimedOut: the source stopped delivering meanwhile */
+    KN_ERROR_NOT_FOUND,           /* NotFound: no such object (a pain mark to score) */
     KN_ERROR_CODE_COUNT
 } KnError;
 

@@ -474,6 +474,11 @@ int kn_cp_request_parse(const uint8_t *buf, size_t len, struct kn_cp_request *re
             ret->u.coaching.target_spm > KN_CP_COACHING_MAX_SPM)
             return KN_CP_INVALID_PARAMETER;
         return KN_CP_SUCCESS;
+    case KN_CP_GET_PAIN_MARK:
+        if (n > 1)
+            return KN_CP_INVALID_PARAMETER;
+        ret->u.pain_mark.index = n ? p[0] : 0;
+        return KN_CP_SUCCESS;
     }
     return KN_CP_OPCODE_NOT_SUPPORTED;
 }
@@ -505,6 +510,9 @@ int kn_cp_request_pack(const struct kn_cp_request *r, uint8_t *buf, size_t size)
     case KN_CP_START_COACHING:
         len = 3;
         break;
+    case KN_CP_GET_PAIN_MARK:
+        len = 2;
+        break;
     }
     if (size < len)
         return -ENOBUFS;
@@ -532,6 +540,9 @@ int kn_cp_request_pack(const struct kn_cp_request *r, uint8_t *buf, size_t size)
     case KN_CP_START_COACHING:
         put_u16(buf + 1, (uint16_t) sat_u(r->u.coaching.target_spm, 10, 65535));
         break;
+    case KN_CP_GET_PAIN_MARK:
+        buf[1] = r->u.pain_mark.index;
+        break;
     }
     return (int) len;
 }
@@ -545,6 +556,8 @@ int kn_cp_response_pack(const struct kn_cp_response *r, uint8_t *buf, size_t siz
         len = 7;
     else if (ok && r->opcode == KN_CP_GET_THRESHOLD)
         len = 8;
+    else if (ok && r->opcode == KN_CP_GET_PAIN_MARK)
+        len = 14;
     if (size < len)
         return -ENOBUFS;
     buf[0] = KN_CP_RESPONSE_CODE;
@@ -556,6 +569,11 @@ int kn_cp_response_pack(const struct kn_cp_response *r, uint8_t *buf, size_t siz
     } else if (len == 8) {
         buf[3] = r->u.threshold.id;
         put_u32(buf + 4, enc_milli(r->u.threshold.value));
+    } else if (len == 14) {
+        put_u32(buf + 3, r->u.pain_mark.id);
+        put_u32(buf + 7, r->u.pain_mark.unix_s);
+        put_u16(buf + 11, r->u.pain_mark.ms);
+        buf[13] = r->u.pain_mark.waiting > 255 ? 255 : (uint8_t) r->u.pain_mark.waiting;
     }
     return (int) len;
 }
@@ -584,6 +602,15 @@ int kn_cp_response_unpack(const uint8_t *buf, size_t len, struct kn_cp_response 
                                  : get_s32(buf + 4) / 1000.0;
         return 8;
     }
+    if (ret->opcode == KN_CP_GET_PAIN_MARK) {
+        if (len < 14)
+            return -EMSGSIZE;
+        ret->u.pain_mark.id = get_u32(buf + 3);
+        ret->u.pain_mark.unix_s = get_u32(buf + 7);
+        ret->u.pain_mark.ms = get_u16(buf + 11);
+        ret->u.pain_mark.waiting = buf[13];
+        return 14;
+    }
     return 3;
 }
 
@@ -591,38 +618,56 @@ int kn_cp_response_unpack(const uint8_t *buf, size_t len, struct kn_cp_response 
 
 int kn_gatt_pain_parse(const uint8_t *buf, size_t len, struct kn_gatt_pain *ret)
 {
-    size_t note_len;
+    size_t at = 1, note_len;
 
     memset(ret, 0, sizeof(*ret));
-    if (len < KN_GATT_PAIN_MIN_LEN || len > KN_GATT_PAIN_MAX_LEN)
+    if (len < 1 || len > KN_GATT_PAIN_MAX_LEN)
         return -EMSGSIZE;
-    if (buf[0] != KN_GATT_VERSION)
-        return -EPROTONOSUPPORT;
-    if (buf[1] > 10 || buf[2] > KN_GATT_PAIN_BACK || buf[3] > KN_GATT_PAIN_AFTER)
+    if (buf[0] == KN_GATT_PAIN_MARK_VERSION) {
+        if (len < KN_GATT_PAIN_MARK_MIN_LEN)
+            return -EMSGSIZE;
+        ret->mark_id = get_u32(buf + 1);
+        if (ret->mark_id == 0)
+            return -ERANGE;
+        at = 5;
+    } else if (buf[0] != KN_GATT_VERSION) {
+        return len < KN_GATT_PAIN_MIN_LEN ? -EMSGSIZE : -EPROTONOSUPPORT;
+    } else if (len < KN_GATT_PAIN_MIN_LEN) {
+        return -EMSGSIZE;
+    }
+    if (buf[at] > 10 || buf[at + 1] > KN_GATT_PAIN_BACK || buf[at + 2] > KN_GATT_PAIN_AFTER) {
+        ret->mark_id = 0;
         return -ERANGE;
-    note_len = len - KN_GATT_PAIN_MIN_LEN;
-    if (!kn_gatt_utf8_valid(buf + 4, note_len))
+    }
+    note_len = len - (at + 3);
+    if (!kn_gatt_utf8_valid(buf + at + 3, note_len)) {
+        ret->mark_id = 0;
         return -ERANGE;
-    ret->score = buf[1];
-    ret->location = (enum kn_gatt_pain_location) buf[2];
-    ret->timing = (enum kn_gatt_pain_timing) buf[3];
-    memcpy(ret->note, buf + 4, note_len);
+    }
+    ret->score = buf[at];
+    ret->location = (enum kn_gatt_pain_location) buf[at + 1];
+    ret->timing = (enum kn_gatt_pain_timing) buf[at + 2];
+    memcpy(ret->note, buf + at + 3, note_len);
     ret->note[note_len] = '\0';
     return (int) len;
 }
 
 int kn_gatt_pain_pack(const struct kn_gatt_pain *p, uint8_t *buf, size_t size)
 {
-    size_t note_len = strnlen(p->note, KN_GATT_PAIN_NOTE_MAX);
-    size_t len = KN_GATT_PAIN_MIN_LEN + note_len;
+    size_t at = p->mark_id ? 5 : 1;
+    size_t note_len = strnlen(p->note, p->mark_id ? KN_GATT_PAIN_MARK_NOTE_MAX
+                                                  : KN_GATT_PAIN_NOTE_MAX);
+    size_t len = at + 3 + note_len;
 
     if (size < len)
         return -ENOBUFS;
-    buf[0] = KN_GATT_VERSION;
-    buf[1] = p->score;
-    buf[2] = (uint8_t) p->location;
-    buf[3] = (uint8_t) p->timing;
-    memcpy(buf + 4, p->note, note_len);
+    buf[0] = p->mark_id ? KN_GATT_PAIN_MARK_VERSION : KN_GATT_VERSION;
+    if (p->mark_id)
+        put_u32(buf + 1, p->mark_id);
+    buf[at] = p->score;
+    buf[at + 1] = (uint8_t) p->location;
+    buf[at + 2] = (uint8_t) p->timing;
+    memcpy(buf + at + 3, p->note, note_len);
     return (int) len;
 }
 
@@ -681,6 +726,7 @@ int kn_gatt_status_pack(const struct kn_gatt_status *s, uint8_t *buf, size_t siz
     put_u16(buf + 10, s->alerts_dropped > 65535 ? 65535 : (uint16_t) s->alerts_dropped);
     buf[12] = s->alerts_queued > 255 ? 255 : (uint8_t) s->alerts_queued;
     buf[13] = s->side;
+    buf[14] = s->pain_marks > 255 ? 255 : (uint8_t) s->pain_marks;
     return KN_GATT_STATUS_LEN;
 }
 
@@ -690,7 +736,7 @@ int kn_gatt_status_unpack(const uint8_t *buf, size_t len, struct kn_gatt_status 
         return -EMSGSIZE;
     if (buf[0] != KN_GATT_VERSION)
         return -EPROTONOSUPPORT;
-    if (len < KN_GATT_STATUS_LEN)
+    if (len < KN_GATT_STATUS_LEN_V1_0)
         return -EMSGSIZE;
     memset(ret, 0, sizeof(*ret));
     ret->state = buf[1];
@@ -709,6 +755,9 @@ int kn_gatt_status_unpack(const uint8_t *buf, size_t len, struct kn_gatt_status 
     ret->alerts_dropped = get_u16(buf + 10);
     ret->alerts_queued = buf[12];
     ret->side = buf[13];
+    if (len < KN_GATT_STATUS_LEN)
+        return KN_GATT_STATUS_LEN_V1_0;
+    ret->pain_marks = buf[14];
     return KN_GATT_STATUS_LEN;
 }
 

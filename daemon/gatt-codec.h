@@ -58,6 +58,7 @@ enum kn_gatt_att_app_error {
     KN_ATT_ERROR_VALUE_OUT_OF_RANGE = 0x82,
     KN_ATT_ERROR_UNSUPPORTED_VERSION = 0x83,
     KN_ATT_ERROR_OPERATION_FAILED = 0x84,
+    KN_ATT_ERROR_UNKNOWN_PAIN_MARK = 0x85,      /* no such mark waiting for a score */
 };
 
 /* ---- helpers ---- */
@@ -172,6 +173,7 @@ enum kn_cp_opcode {
     KN_CP_IDENTIFY = 0x07,
     KN_CP_START_COACHING = 0x08,
     KN_CP_STOP_COACHING = 0x09,
+    KN_CP_GET_PAIN_MARK = 0x0a,
 };
 
 enum kn_cp_result {
@@ -206,6 +208,9 @@ struct kn_cp_request {
         struct {
             double target_spm;
         } coaching;
+        struct {
+            uint8_t index;        /* among the marks waiting for a score, oldest first */
+        } pain_mark;
     } u;
 };
 
@@ -221,6 +226,12 @@ struct kn_cp_response {
             uint8_t id;
             double value;
         } threshold;              /* GET_THRESHOLD, SUCCESS */
+        struct {
+            uint32_t id;
+            uint32_t unix_s;
+            uint16_t ms;
+            uint32_t waiting;     /* marks waiting for a score; saturates at 255 */
+        } pain_mark;              /* GET_PAIN_MARK, SUCCESS */
     } u;
 };
 
@@ -240,6 +251,10 @@ int kn_cp_response_unpack(const uint8_t *buf, size_t len, struct kn_cp_response 
 #define KN_GATT_PAIN_MIN_LEN 4
 #define KN_GATT_PAIN_NOTE_MAX 64
 #define KN_GATT_PAIN_MAX_LEN (KN_GATT_PAIN_MIN_LEN + KN_GATT_PAIN_NOTE_MAX)
+/* Layout 2 scores a pain mark: a u32 mark id after the version byte. */
+#define KN_GATT_PAIN_MARK_VERSION 2
+#define KN_GATT_PAIN_MARK_MIN_LEN 8
+#define KN_GATT_PAIN_MARK_NOTE_MAX (KN_GATT_PAIN_MAX_LEN - KN_GATT_PAIN_MARK_MIN_LEN)
 
 enum kn_gatt_pain_location {
     KN_GATT_PAIN_FRONT = 0,
@@ -255,13 +270,15 @@ enum kn_gatt_pain_timing {
 };
 
 struct kn_gatt_pain {
+    uint32_t mark_id;             /* the pain mark scored (layout 2); 0: a new report (layout 1) */
     uint8_t score;                /* 0-10 */
     enum kn_gatt_pain_location location;
     enum kn_gatt_pain_timing timing;
     char note[KN_GATT_PAIN_NOTE_MAX + 1];   /* NUL-terminated */
 };
 
-/* -EMSGSIZE, -EPROTONOSUPPORT, -ERANGE (score, location, timing, note). */
+/* -EMSGSIZE, -EPROTONOSUPPORT, -ERANGE (score, location, timing, note,
+ * mark id 0).  Layout 2 when mark_id is set. */
 int kn_gatt_pain_parse(const uint8_t *buf, size_t len, struct kn_gatt_pain *ret);
 int kn_gatt_pain_pack(const struct kn_gatt_pain *p, uint8_t *buf, size_t size);
 const char *kn_gatt_pain_location_to_string(enum kn_gatt_pain_location l);
@@ -269,7 +286,8 @@ const char *kn_gatt_pain_timing_to_string(enum kn_gatt_pain_timing t);
 
 /* ---- Status ---- */
 
-#define KN_GATT_STATUS_LEN 14
+#define KN_GATT_STATUS_LEN 15
+#define KN_GATT_STATUS_LEN_V1_0 14  /* before the pain marks byte */
 
 enum kn_gatt_state {
     KN_GATT_STATE_IDLE = 0,
@@ -310,6 +328,7 @@ struct kn_gatt_status {
     uint32_t alerts_dropped;      /* saturates at 65535 on the wire */
     uint32_t alerts_queued;       /* saturates at 255 */
     uint8_t side;                 /* enum kn_side */
+    uint32_t pain_marks;          /* waiting for a score; saturates at 255 */
 };
 
 int kn_gatt_status_pack(const struct kn_gatt_status *s, uint8_t *buf, size_t size);

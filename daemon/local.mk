@@ -22,21 +22,24 @@ daemon_kneed_CPPFLAGS = $(daemon_libkneedcore_a_CPPFLAGS)
 daemon_kneed_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(SYSTEMD_CFLAGS)
 daemon_kneed_SOURCES = daemon/main.c
 daemon_kneed_LDADD = \
+	sleeve/libkneesleeve.a \
+	sleeve/libkneesleevecore.a \
 	daemon/libkneeble.a \
 	dbus/libkneedbusble.a \
 	daemon/libkneedcore.a \
 	dbus/libkneedbus.a \
 	drivers/libkneedrivers.a \
 	analysis/libkneeanalysis.a \
-	$(GLIB_LIBS) $(SYSTEMD_LIBS) $(IIO_LIBS) -lm
+	$(GLIB_LIBS) $(SYSTEMD_LIBS) $(GPIOD_LIBS) $(IIO_LIBS) -lm
 
 # The example configuration is kneed's own --print-config of the built-in
 # defaults with every key commented out, so it never drifts from the code
-# (nor from the thresholds table).
+# (nor from the thresholds table).  A cross build runs kneed through
+# $(HOST_EXEC) (configure.ac).
 kneedconfdir = $(sysconfdir)/kneed
 kneedconf_DATA = daemon/kneed.conf.example
 CLEANFILES += daemon/kneed.conf.example
 
 daemon/kneed.conf.example: daemon/kneed$(EXEEXT)
-	$(AM_V_GEN)daemon/kneed$(EXEEXT) --print-config --config /dev/null | \
+	$(AM_V_GEN)$(HOST_EXEC) daemon/kneed$(EXEEXT) --print-config --config /dev/null | \
 	$(SED) -e 's/^\([a-z_]* =\)/#\1/' > $@.tmp && mv $@.tmp $@

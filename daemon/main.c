@@ -23,6 +23,8 @@
 #include "daemon/log.h"
 #include "daemon/sd.h"
 #include "daemon/state-dir.h"
+#include "sleeve/sleeve-config.h"
+#include "sleeve/sleeve.h"
 
 #define EXIT_USAGE 64
 #define EXIT_CONFIG 78
@@ -32,6 +34,9 @@
  * kneed.conf works with every build. */
 static const KnConfigGroup module_groups[] = {
     { KN_BLE_CONFIG_GROUP, kn_ble_settings_check_group, NULL },   /* the BLE peripheral */
+    { KN_SLEEVE_GROUP_BUTTON, kn_sleeve_settings_check_group, NULL },   /* the sleeve's I/O */
+    { KN_SLEEVE_GROUP_HAPTIC, kn_sleeve_settings_check_group, NULL },
+    { KN_SLEEVE_GROUP_LED, kn_sleeve_settings_check_group, NULL },
 };
 
 typedef struct {
@@ -45,6 +50,7 @@ typedef struct {
     GDBusConnection *bus;
     KnDBusApi *api;
     KnBlePublisher *ble;
+    KnSleeve *sleeve;
     guint name_id;
     gboolean name_owned;
 } Daemon;
@@ -114,6 +120,33 @@ static gboolean on_stop_signal(gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
+/* The LED shows what the radio does. */
+static void on_ble_link(KnBleLink link, gpointer user_data)
+{
+    Daemon *d = user_data;
+
+    switch (link) {
+    case KN_BLE_LINK_OFF:
+        kn_sleeve_set_link(d->sleeve, KN_SLEEVE_LINK_NONE);
+        break;
+    case KN_BLE_LINK_ADVERTISING:
+        kn_sleeve_set_link(d->sleeve, KN_SLEEVE_LINK_ADVERTISING);
+        break;
+    case KN_BLE_LINK_CONNECTED:
+        kn_sleeve_set_link(d->sleeve, KN_SLEEVE_LINK_CONNECTED);
+        break;
+    }
+}
+
+/* What the sleeve's I/O needs from the BLE publisher. */
+static void connect_sleeve_to_ble(Daemon *d)
+{
+    kn_sleeve_set_pairing_window(d->sleeve, d->ble ? kn_ble_publisher_pairing_window_s(d->ble) : 0);
+    if (d->ble)
+        kn_ble_publisher_set_link_func(d->ble, on_ble_link, d);
+    on_ble_link(kn_ble_publisher_get_link(d->ble), d);
+}
+
 /* Bluetooth is optional: kneed runs on without it and its status says why. */
 static void start_ble(Daemon *d, const KnConfig *config)
 {
@@ -123,6 +156,7 @@ static void start_ble(Daemon *d, const KnConfig *config)
                                   kn_dbus_api_get_object_manager(d->api), &error);
     if (!d->ble && error)
         g_warning("Bluetooth unavailable: %s", error->message);
+    connect_sleeve_to_ble(d);
 }
 
 static gboolean on_reload_signal(gpointer user_data)
@@ -140,6 +174,16 @@ static gboolean on_reload_signal(gpointer user_data)
         return G_SOURCE_CONTINUE;
     }
     resolve_state_dir(config, d->bus_type);
+    if (kn_sleeve_config_changed(d->sleeve, kn_config_get_file(config))) {
+        g_message("reopening the sleeve's lines with the new [button], [haptic], [led] settings");
+        g_clear_pointer(&d->sleeve, kn_sleeve_free);
+        d->sleeve = kn_sleeve_new(d->core, kn_config_get_file(config), &error);
+        if (!d->sleeve && error) {
+            g_warning("sleeve I/O unavailable until the next reload: %s", error->message);
+            g_clear_error(&error);
+        }
+        connect_sleeve_to_ble(d);
+    }
     if (kn_ble_publisher_config_changed(d->ble, kn_config_get_file(config))) {
         g_message("restarting Bluetooth with the new [bluetooth] settings");
         g_clear_pointer(&d->ble, kn_ble_publisher_free);
@@ -232,6 +276,15 @@ int main(int argc, char **argv)
         kn_config_free(d.config);
         return EXIT_CONFIG;
     }
+    /* A configured line that cannot be had is a configuration error, found
+     * before kneed claims its bus name. */
+    d.sleeve = kn_sleeve_new(d.core, kn_config_get_file(d.config), &error);
+    if (!d.sleeve && error) {
+        g_printerr("kneed: %s\n", error->message);
+        kn_core_free(d.core);
+        kn_config_free(d.config);
+        return EXIT_CONFIG;
+    }
     d.sd = kn_systemd_new(d.core);
     d.loop = g_main_loop_new(NULL, FALSE);
     g_unix_signal_add(SIGTERM, on_stop_signal, &d);
@@ -262,6 +315,7 @@ int main(int argc, char **argv)
 out:
     kn_core_clear_source(d.core);
     kn_ble_publisher_free(d.ble);
+    kn_sleeve_free(d.sleeve);
     if (d.name_id)
         g_bus_unown_name(d.name_id);
     kn_dbus_api_free(d.api);

@@ -52,6 +52,10 @@ typedef struct {
     /* kn_core_identify(): buzz for duration_ms if you can. */
     void (*identify)(gpointer data, guint duration_ms);
 
+    /* A moment of pain marked without a score (kn_core_mark_pain).  Its
+     * score comes later through the pain callback, with mark_id set. */
+    void (*pain_mark)(gpointer data, const KnPainMark *mark);
+
     /* Every batch of frames the analysis accepted, as it took them (a
      * value out of range already left out), after the batch's strides
      * and alerts.  For the frame stream (kneectl record); costs nothing

@@ -333,6 +333,18 @@ int kn_iio_trigger_write_attr(const KnIioDev *d, const char *trigger, const char
     return r < 0 ? (int) r : 0;
 }
 
+void kn_iio_dev_quiesce(const KnIioDev *d)
+{
+    /* libiio keeps buffer/enable to itself: write sysfs directly. */
+    g_autofree char *path = g_build_filename(SYSFS_IIO_DEVICES, d->info.id, "buffer", "enable",
+                                             NULL);
+    g_autofree char *now = NULL;
+
+    if (d->buf || !g_file_get_contents(path, &now, NULL, NULL) || now[0] != '1')
+        return;
+    g_file_set_contents(path, "0\n", -1, NULL);
+}
+
 int kn_iio_dev_start(KnIioDev *d, const char *const *channels, gsize samples_count)
 {
     int r;

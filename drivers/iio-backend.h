@@ -67,6 +67,11 @@ char *kn_iio_trigger_read_attr(const KnIioDev *d, const char *trigger, const cha
 int kn_iio_trigger_write_attr(const KnIioDev *d, const char *trigger, const char *attr,
                               const char *value);
 
+/* Disables the device's buffer if something left it enabled (a kneed
+ * that crashed): the kernel refuses a new trigger, timestamp clock or
+ * sampling frequency meanwhile.  Errors are ignored. */
+void kn_iio_dev_quiesce(const KnIioDev *d);
+
 /* Enables exactly these channels, opens a non-blocking buffer of
  * samples_count scans (the kernel wakes the poll fd at that watermark)
  * and enables it.  0 or -errno. */

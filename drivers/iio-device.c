@@ -342,14 +342,13 @@ static gboolean set_rate(KnIioPart *p, KnIioDev *dev, const char *first, double 
         return FALSE;
     }
     text = format_rate(pick);
+    /* A refusal is no failure: the device samples at what it has, and
+     * that is what is read back and reported. */
     r = kn_iio_dev_write_attr(dev, ch, "sampling_frequency", text);
-    if (r < 0) {
-        part_error(p, error, KN_DRIVER_ERROR_INVALID, KN_IIO_KEY_RATE,
-                   "%s refused sampling_frequency %s Hz: %s", name, text, g_strerror(-r));
-        return FALSE;
-    }
+    if (r < 0)
+        g_debug("%s refused sampling_frequency %s Hz: %s", name, text, g_strerror(-r));
     back = kn_iio_dev_read_attr(dev, ch, "sampling_frequency");
-    *ret_taken = back ? read_double(back) : pick;
+    *ret_taken = back ? read_double(back) : r < 0 ? NAN : pick;
     g_debug("%s: sampling_frequency %s Hz for %g Hz wanted (available: %s)", name, back ? back : text,
             want, available ? available : "not listed");
     return TRUE;
@@ -472,6 +471,7 @@ gboolean kn_iio_part_open(KnIioPart *p, gsize samples_count, GError **error)
     dev = kn_iio_part_find(p, error);
     if (!dev)
         return FALSE;
+    kn_iio_dev_quiesce(dev);
     if (!set_trigger(p, dev, &trigger, error))
         return FALSE;
     p->n_elems = 0;

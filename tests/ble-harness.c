@@ -150,10 +150,26 @@ static int hook_report_pain(gpointer data, const struct kn_gatt_pain *p)
     Harness *h = data;
     int r = result_for(h, "report_pain", 0);
 
-    if (r == 0)
+    if (r == 0 && p->mark_id)
+        record(h, "report_pain mark %u %u %s %s %s", p->mark_id, p->score,
+               kn_gatt_pain_location_to_string(p->location),
+               kn_gatt_pain_timing_to_string(p->timing), p->note);
+    else if (r == 0)
         record(h, "report_pain %u %s %s %s", p->score, kn_gatt_pain_location_to_string(p->location),
                kn_gatt_pain_timing_to_string(p->timing), p->note);
     return r;
+}
+
+/* Marks 3, 4, ... at 1700000000.250 s; two waiting. */
+static enum kn_cp_result hook_get_pain_mark(gpointer data, guint index, KnBlePainMark *ret)
+{
+    Harness *h = data;
+
+    record(h, "get_pain_mark %u", index);
+    ret->id = 3 + index;
+    ret->wall_us = G_GINT64_CONSTANT(1700000000250000);
+    ret->waiting = 2;
+    return result_for(h, "get_pain_mark", KN_CP_SUCCESS);
 }
 
 static void hook_bonded(gpointer data, const char *device)
@@ -174,6 +190,7 @@ static const KnBleHooks hooks = {
     .start_coaching = hook_start_coaching,
     .stop_coaching = hook_stop_coaching,
     .report_pain = hook_report_pain,
+    .get_pain_mark = hook_get_pain_mark,
     .bonded = hook_bonded,
 };
 
@@ -338,6 +355,7 @@ static GVariant *info_dict(Harness *h)
     g_variant_builder_add(&b, "{sv}", "agent_registered", g_variant_new_boolean(info.agent_registered));
     g_variant_builder_add(&b, "{sv}", "pairable", g_variant_new_boolean(info.pairable));
     g_variant_builder_add(&b, "{sv}", "subscriptions", g_variant_new_uint32(info.subscriptions));
+    g_variant_builder_add(&b, "{sv}", "connected", g_variant_new_uint32(info.connected));
     g_variant_builder_add(&b, "{sv}", "alerts_queued", g_variant_new_uint32(info.alerts_queued));
     g_variant_builder_add(&b, "{sv}", "alerts_dropped", g_variant_new_uint64(info.alerts_dropped));
     g_variant_builder_add(&b, "{sv}", "registrations", g_variant_new_uint64(info.registrations));

@@ -176,6 +176,7 @@ def decode_status(value):
         'alerts_dropped': dropped,
         'alerts_queued': queued,
         'side': 'left' if side == 1 else 'right',
+        'pain_marks': value[14] if len(value) > 14 else 0,
     }
 
 
@@ -199,6 +200,8 @@ def encode_cp(opcode, *params):
         return struct.pack('<BH', 0x08, round(params[0] * 10))
     if opcode == 'stop_coaching':
         return bytes([0x09])
+    if opcode == 'get_pain_mark':
+        return bytes([0x0a]) + (bytes([params[0]]) if params else b'')
     raise ValueError(opcode)
 
 
@@ -212,13 +215,20 @@ def decode_cp_response(value):
     if value[2] == 1 and value[1] == 0x05:
         pid, val = struct.unpack_from('<Bi', value, 3)
         d.update({'id': pid, 'value': val / 1000})
+    if value[2] == 1 and value[1] == 0x0a:
+        mark, secs, ms, waiting = struct.unpack_from('<IIHB', value, 3)
+        d.update({'mark_id': mark, 'time_s': secs + ms / 1000, 'waiting': waiting})
     return d
 
 
-def encode_pain(score, location, timing, note=''):
+def encode_pain(score, location, timing, note='', mark=None):
+    '''Layout 1 reports pain now; layout 2 scores pain mark `mark`.'''
     locations = ['front', 'outside', 'inside', 'back']
     timings = ['start', 'during', 'after']
-    return bytes([1, score, locations.index(location), timings.index(timing)]) + note.encode()
+    fields = bytes([score, locations.index(location), timings.index(timing)]) + note.encode()
+    if mark is None:
+        return bytes([1]) + fields
+    return struct.pack('<BI', 2, mark) + fields
 
 
 def decode_rsc_measurement(value):

@@ -30,6 +30,22 @@ PATH = '/org/kneed/Kneed1'
 IFACE = 'org.kneed.Kneed1.Daemon'
 SENSOR_IFACE = 'org.kneed.Kneed1.Sensor'
 
+
+def _package_version():
+    # configure.ac's AC_INIT, through config.h: the one version every
+    # test that checks one compares with (tests/test-version.py).
+    try:
+        with open(os.path.join(BUILDDIR, 'config.h')) as f:
+            for line in f:
+                if line.startswith('#define PACKAGE_VERSION '):
+                    return line.split('"')[1]
+    except OSError:
+        pass
+    return None
+
+
+VERSION = _package_version()
+
 # Under ASan/valgrind everything is slower: scale waits, never limits
 # that the tests assert on.
 SLOW = float(os.environ.get('KNEED_TEST_SLOWDOWN', '1'))
@@ -291,6 +307,6 @@ def main():
 
 __all__ = ['Client', 'Daemon', 'PrivateBus', 'TmpDirTestCase', 'GLib', 'Gio', 'KNEED',
            'KNEECTL', 'NAME', 'PATH', 'IFACE', 'SENSOR_IFACE', 'SLOW', 'BUILDDIR', 'SRCDIR',
-           'dbus_error_name', 'hyperextension_knee', 'iterate', 'main', 'math', 'name_owned',
+           'VERSION', 'dbus_error_name', 'hyperextension_knee', 'iterate', 'main', 'math', 'name_owned',
            'signal', 'sim_available', 'skip_all', 'threshold_crossing', 'wait_for',
            'write_flex_recording', 'time', 'os', 'subprocess']

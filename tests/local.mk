@@ -18,6 +18,8 @@ AM_TESTS_ENVIRONMENT = \
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1;
 
 TEST_EXTENSIONS = .py
+# A cross build runs the C tests through qemu-user (configure.ac).
+LOG_COMPILER = $(HOST_EXEC)
 PY_LOG_COMPILER = $(PYTHON3)
 AM_PY_LOG_FLAGS = -B
 
@@ -28,4 +30,6 @@ TEST_C_LDADD = drivers/libkneedrivers.a analysis/libkneeanalysis.a $(GLIB_LIBS) 
 include tests/analysis.mk
 include tests/daemon.mk
 include tests/ble.mk
+include tests/sleeve.mk
+include tests/packaging.mk
 include tests/iio.mk

@@ -10,6 +10,7 @@
 
 #include "analysis/angle.h"
 #include "analysis/filter.h"
+#include "analysis/imu-knee.h"
 
 #define G KN_STANDARD_GRAVITY
 #define D2R KN_RAD_PER_DEG
@@ -211,6 +212,26 @@ static void test_frontal_askew_shank(void)
     g_assert_cmpfloat(knee_err, <, 2.0);
 }
 
+/* The accelerometers' window: ~5 ms of frames, 1 to 15, whatever the
+ * interval.  A tiny one (two recording rows 1e-300 s apart) once went
+ * through lround()'s overflow, whose result differs between x86 and arm;
+ * the arm64 build runs this test under qemu-user. */
+static void test_half_window(void)
+{
+    static const struct {
+        double dt;
+        unsigned h;
+    } cases[] = {
+        { 1e-3, 5 }, { 1.0 / 400, 2 }, { 1.0 / 200, 1 }, { 1.0, 1 }, { 1e-4, 15 },
+        { 1e-300, 15 }, { 5e-324, 15 }, { 0, 1 }, { -1e-3, 1 },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+        g_assert_cmpuint(kn_imu_knee_half_window(cases[i].dt), ==, cases[i].h);
+    g_assert_cmpuint(kn_imu_knee_half_window(NAN), ==, 1);
+    g_assert_cmpuint(kn_imu_knee_half_window(INFINITY), ==, 1);
+}
+
 static void test_flex_only(void)
 {
     struct kn_angle *a = kn_angle_new(NULL);
@@ -346,6 +367,7 @@ int main(int argc, char **argv)
     g_test_add_func("/angle/imu/swing-gyro-bias", test_swing_gyro_bias);
     g_test_add_func("/angle/imu/swing-rates", test_swing_rates);
     g_test_add_func("/angle/imu/frontal-askew-shank", test_frontal_askew_shank);
+    g_test_add_func("/angle/imu/half-window", test_half_window);
     g_test_add_func("/angle/flex/pass-through", test_flex_only);
     g_test_add_func("/angle/flex/standing-offset", test_flex_standing_offset);
     g_test_add_func("/angle/fused/slip", test_fused_slip);

@@ -8,6 +8,8 @@ import math
 import struct
 import unittest
 
+import dbus
+
 from ble_testlib import BleTestCase, CHR, APP, gd, wait_until, pump  # noqa: F401
 
 CP_CCCD_IMPROPER = 0x81
@@ -226,7 +228,7 @@ class ControlPoint(BleTestCase):
         self.assertEqual(self.write(self.dev, gd.CONTROL, gd.encode_cp('set_threshold', 0, 5.0)), 0)
         self.assertEqual(self.write(self.dev, gd.CONTROL, gd.encode_cp('get_threshold', 0)), 0)
         self.assertEqual(self.write(self.dev, gd.CONTROL, gd.encode_cp('set_threshold', 0, 100.0)), 0)
-        self.assertEqual(self.write(self.dev, gd.CONTROL, bytes([0x0a])), 0)
+        self.assertEqual(self.write(self.dev, gd.CONTROL, bytes([0x0b])), 0)
         self.assertEqual(self.write(self.dev, gd.CONTROL, gd.encode_cp('start_session') + b'\x00'), 0)
         self.assertEqual(self.write(self.dev, gd.CONTROL, gd.encode_cp('set_time', 1700000000.25)), 0)
         self.assertEqual(self.write(self.dev, gd.CONTROL, gd.encode_cp('identify', 0.5)), 0)
@@ -236,7 +238,7 @@ class ControlPoint(BleTestCase):
                                what='9 responses')
         self.assertEqual([(r['request'], r['result']) for r in responses], [
             (0x04, 'success'), (0x05, 'success'), (0x04, 'invalid-parameter'),
-            (0x0a, 'op-code-not-supported'), (0x01, 'invalid-parameter'), (0x06, 'success'),
+            (0x0b, 'op-code-not-supported'), (0x01, 'invalid-parameter'), (0x06, 'success'),
             (0x07, 'success'), (0x08, 'success'), (0x09, 'success')])
         self.assertAlmostEqual(responses[1]['value'], 5.0)
         self.assertEqual(self.calls(), ['set_param 0 5.000', 'get_param 0',
@@ -282,6 +284,62 @@ class ControlPoint(BleTestCase):
         self.assertEqual(values, [bytes([0x80, 0x03, 0x06])])
 
 
+class PainMarks(BleTestCase):
+    '''A mark made with the sleeve's button, found and scored by a phone.'''
+
+    def setUp(self):
+        super().setUp()
+        self.wait_ready()
+        self.dev = self.phone()
+
+    def responses(self):
+        return [gd.decode_cp_response(v) for v in self.values(gd.CONTROL)]
+
+    def test_get_and_score(self):
+        self.assertEqual(self.subscribe(self.dev, gd.CONTROL, 2), 0)
+        self.assertEqual(self.write(self.dev, gd.CONTROL, gd.encode_cp('get_pain_mark')), 0)
+        self.assertEqual(self.write(self.dev, gd.CONTROL, gd.encode_cp('get_pain_mark', 1)), 0)
+        self.harness.SetResult('get_pain_mark', 5)
+        self.assertEqual(self.write(self.dev, gd.CONTROL, gd.encode_cp('get_pain_mark', 2)), 0)
+        self.assertEqual(self.write(self.dev, gd.CONTROL, bytes([0x0a, 0, 0])), 0)
+        responses = wait_until(lambda: len(self.responses()) == 4 and self.responses(),
+                               what='4 responses')
+        self.assertEqual([(r['request'], r['result']) for r in responses],
+                         [(0x0a, 'success'), (0x0a, 'success'), (0x0a, 'not-available'),
+                          (0x0a, 'invalid-parameter')])
+        self.assertEqual((responses[0]['mark_id'], responses[0]['waiting']), (3, 2))
+        self.assertAlmostEqual(responses[0]['time_s'], 1700000000.25)
+        self.assertEqual(responses[1]['mark_id'], 4)
+        # Layout 2 of the Pain Report scores it.
+        self.assertEqual(self.write(self.dev, gd.PAIN,
+                                    gd.encode_pain(5, 'front', 'during', 'hill', mark=3)), 0)
+        self.assertEqual(self.write(self.dev, gd.PAIN, gd.encode_pain(5, 'front', 'during', mark=0)),
+                         0x82)
+        self.harness.SetResult('report_pain', -2)    # -ENOENT: no such mark waiting
+        self.assertEqual(self.write(self.dev, gd.PAIN, gd.encode_pain(5, 'front', 'during', mark=9)),
+                         0x85)
+        self.assertEqual(self.calls(), ['get_pain_mark 0', 'get_pain_mark 1', 'get_pain_mark 2',
+                                        'report_pain mark 3 5 front during hill'])
+
+
+class Link(BleTestCase):
+    '''Connected devices, counted for the sleeve's LED (KnBleInfo.connected).'''
+
+    def test_connected_devices_are_counted(self):
+        self.wait_ready()
+        dev = self.phone()
+        self.assertEqual(self.info()['connected'], 0)
+        device = dbus.Interface(self.bus.get_object('org.bluez', dev), 'org.bluez.Device1')
+        device.Connect()
+        wait_until(lambda: self.info()['connected'] == 1, 5, 'the phone counted')
+        self.mock.AddAdapter('hci1', 'second')
+        other = self.phone('AA:BB:CC:DD:EE:07', adapter='hci1')
+        dbus.Interface(self.bus.get_object('org.bluez', other), 'org.bluez.Device1').Connect()
+        device.Disconnect()
+        # A device on another adapter is not ours to count.
+        wait_until(lambda: self.info()['connected'] == 0, 5, 'the phone gone')
+
+
 class PainReport(BleTestCase):
     def setUp(self):
         super().setUp()
@@ -293,7 +351,8 @@ class PainReport(BleTestCase):
         self.assertEqual(self.write(self.dev, gd.PAIN, gd.encode_pain(0, 'front', 'after')), 0)
         self.assertEqual(self.write(self.dev, gd.PAIN, b'\x01\x08\x02'), 0x0d)
         self.assertEqual(self.write(self.dev, gd.PAIN, gd.encode_pain(3, 'back', 'start', 'x' * 65)), 0x0d)
-        self.assertEqual(self.write(self.dev, gd.PAIN, b'\x02\x08\x02\x01'), 0x83)
+        self.assertEqual(self.write(self.dev, gd.PAIN, b'\x03\x08\x02\x01'), 0x83)
+        self.assertEqual(self.write(self.dev, gd.PAIN, b'\x02\x08\x02\x01'), 0x0d)
         self.assertEqual(self.write(self.dev, gd.PAIN, b'\x01\x0b\x02\x01'), 0x82)
         self.assertEqual(self.write(self.dev, gd.PAIN, b'\x01\x08\x04\x01'), 0x82)
         self.assertEqual(self.write(self.dev, gd.PAIN, b'\x01\x08\x02\x01\xff'), 0x82)

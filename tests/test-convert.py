@@ -363,6 +363,12 @@ class ConvertDataSets(unittest.TestCase):
         vicon = sorted(glob.glob(os.path.join(DATA, SETS['mocap-vicon'], 'data', 'F5', 'Gang', '*.csv')))[0]
         self.assert_rejected('mocap-vicon', self.corrupt(vicon, 30, 37, '5.1.2', 'F5Gang1.csv'),
                              30, 37, 'RKNE.Y')
+        # a frame number past 2^53 (no longer a whole number a double holds)
+        bad = self.corrupt(vicon, 6, 1, '1e30', 'F5Gang1.csv')
+        r = kneectl('mocap-vicon', bad, '-o', os.path.join(self.out, 'bad', 'out.csv'))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertRegex(r.stderr, re.escape(bad) + r':6: column 1 \(Frame\): frame 1e\+30, sub-frame 0: '
+                         'whole frames expected')
         grf = os.path.join(DATA, SETS['shank-acc-grf'], 'csv', 'trial03_walking.csv')
         self.assert_rejected('shank-acc-grf', self.corrupt(grf, 500, 3, '0x1.8p', 'trial03_walking.csv'),
                              500, 3, 'acc_y_g')

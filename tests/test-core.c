@@ -5,6 +5,7 @@
  * changed), rejected sensor values, publishers removing themselves. */
 #include <glib.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon/core.h"
@@ -86,6 +87,10 @@ typedef struct {
     guint pain_calls;
     guint last_pain_score;
     guint identify_ms;
+    guint marks;
+    KnPainMark last_mark;
+    guint64 last_pain_mark_id;
+    gint64 last_pain_wall_us;
     KnCore *core;
     guint id;
     gboolean remove_on_status;
@@ -123,6 +128,16 @@ static void rec_pain(gpointer data, const KnPainReport *report)
 
     r->pain_calls++;
     r->last_pain_score = report->score;
+    r->last_pain_mark_id = report->mark_id;
+    r->last_pain_wall_us = report->wall_us;
+}
+
+static void rec_pain_mark(gpointer data, const KnPainMark *mark)
+{
+    Recorder *r = data;
+
+    r->marks++;
+    r->last_mark = *mark;
 }
 
 static void rec_identify(gpointer data, guint ms)
@@ -136,6 +151,7 @@ static const KnPublisherOps rec_ops = {
     .live = rec_live,
     .alert = rec_alert,
     .pain = rec_pain,
+    .pain_mark = rec_pain_mark,
 };
 
 static const KnPublisherOps rec_ops_identify = {
@@ -271,6 +287,110 @@ static void test_pain(Fixture *f, gconstpointer data)
     g_assert_error(error, KN_ERROR, KN_ERROR_INVALID_ARGUMENT);
     g_assert_cmpuint(f->rec.pain_calls, ==, 2);
     g_assert_cmpuint(f->rec.alerts->len, ==, 1);
+}
+
+static void test_pain_marks(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    const KnCoreStatus *st = kn_core_get_status(f->core);
+    const KnPainMark *marks;
+    gint64 now = g_get_monotonic_time(), wall = kn_core_get_wall_clock(f->core);
+    guint64 id = 0, sid = 0, seq = 99;
+    guint n;
+
+    /* A mark dated at the press 2 s ago, in a session: its wall time is
+     * 2 s back too. */
+    g_assert_true(kn_core_start_session(f->core, &sid, &error));
+    f->rec.changed = 0;
+    g_assert_true(kn_core_mark_pain(f->core, now - 2 * G_USEC_PER_SEC, &id, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(id, ==, 1);
+    g_assert_cmpuint(f->rec.marks, ==, 1);
+    g_assert_cmpuint(f->rec.last_mark.id, ==, 1);
+    g_assert_cmpuint(f->rec.last_mark.session_id, ==, sid);
+    g_assert_cmpint(llabs(f->rec.last_mark.wall_us - (wall - 2 * G_USEC_PER_SEC)), <, 100000);
+    g_assert_false(f->rec.last_mark.scored);
+    g_assert_cmpuint(st->pain_marks_unscored, ==, 1);
+    g_assert_true(f->rec.changed & KN_CHANGED_PAIN_MARKS);
+    g_assert_true(kn_core_mark_pain(f->core, 0, &id, &error));
+    g_assert_cmpuint(id, ==, 2);
+    g_assert_true(kn_core_stop_session(f->core, NULL, &error));
+
+    /* Not in the future, not more than an hour back. */
+    g_assert_false(kn_core_mark_pain(f->core, g_get_monotonic_time() + G_USEC_PER_SEC, NULL, &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
+    g_clear_error(&error);
+    g_assert_false(kn_core_mark_pain(f->core, g_get_monotonic_time() - G_GINT64_CONSTANT(3601) * G_USEC_PER_SEC,
+                                     NULL, &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
+    g_clear_error(&error);
+    g_assert_cmpuint(f->rec.marks, ==, 2);
+
+    /* Scored: a pain report dated at the mark, with its id and session;
+     * above 7 it is a red flag like any report. */
+    g_assert_true(kn_core_score_pain_mark(f->core, 1, 9, KN_PAIN_FRONT, KN_PAIN_DURING, "hill",
+                                          &seq, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(seq, ==, 1);
+    g_assert_cmpuint(f->rec.pain_calls, ==, 1);
+    g_assert_cmpuint(f->rec.last_pain_score, ==, 9);
+    g_assert_cmpuint(f->rec.last_pain_mark_id, ==, 1);
+    g_assert_cmpuint(f->rec.alerts->len, ==, 1);
+    g_assert_cmpuint(st->pain_marks_unscored, ==, 1);
+    marks = kn_core_get_pain_marks(f->core, &n);
+    g_assert_cmpuint(n, ==, 2);
+    g_assert_true(marks[0].scored);
+    g_assert_false(marks[1].scored);
+    g_assert_cmpint(f->rec.last_pain_wall_us, ==, marks[0].wall_us);
+
+    /* Once only, and only marks that exist; bad fields change nothing. */
+    g_assert_false(kn_core_score_pain_mark(f->core, 1, 3, KN_PAIN_FRONT, KN_PAIN_DURING, "", NULL,
+                                           &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_NOT_FOUND);
+    g_clear_error(&error);
+    g_assert_false(kn_core_score_pain_mark(f->core, 77, 3, KN_PAIN_FRONT, KN_PAIN_DURING, "", NULL,
+                                           &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_NOT_FOUND);
+    g_clear_error(&error);
+    g_assert_false(kn_core_score_pain_mark(f->core, 2, 11, KN_PAIN_FRONT, KN_PAIN_DURING, "", NULL,
+                                           &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
+    g_clear_error(&error);
+    g_assert_false(kn_core_get_pain_marks(f->core, &n)[1].scored);
+    g_assert_cmpuint(f->rec.pain_calls, ==, 1);
+    g_assert_cmpuint(st->pain_marks_unscored, ==, 1);
+
+    /* Bounded: the oldest go first. */
+    for (int i = 0; i < KN_PAIN_MARKS_MAX; i++)
+        g_assert_true(kn_core_mark_pain(f->core, 0, &id, &error));
+    marks = kn_core_get_pain_marks(f->core, &n);
+    g_assert_cmpuint(n, ==, KN_PAIN_MARKS_MAX);
+    g_assert_cmpuint(marks[0].id, ==, 3);
+    g_assert_cmpuint(marks[n - 1].id, ==, id);
+    g_assert_cmpuint(st->pain_marks_unscored, ==, KN_PAIN_MARKS_MAX);
+    g_assert_false(kn_core_score_pain_mark(f->core, 2, 3, KN_PAIN_FRONT, KN_PAIN_DURING, "", NULL,
+                                           &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_NOT_FOUND);
+}
+
+static void test_sleeve_io(Fixture *f, gconstpointer data)
+{
+    const KnCoreStatus *st = kn_core_get_status(f->core);
+
+    g_assert_cmpuint(st->sleeve_parts, ==, 0);
+    f->rec.changed = 0;
+    kn_core_set_sleeve_io(f->core, KN_SLEEVE_PART_BUTTON | KN_SLEEVE_PART_HAPTIC,
+                          KN_SLEEVE_PART_HAPTIC | KN_SLEEVE_PART_LED);
+    g_assert_true(f->rec.changed & KN_CHANGED_SLEEVE);
+    g_assert_cmpuint(st->sleeve_parts, ==, KN_SLEEVE_PART_BUTTON | KN_SLEEVE_PART_HAPTIC);
+    /* Only configured parts can fail. */
+    g_assert_cmpuint(st->sleeve_failed, ==, KN_SLEEVE_PART_HAPTIC);
+    f->rec.changed = 0;
+    kn_core_set_sleeve_io(f->core, KN_SLEEVE_PART_BUTTON | KN_SLEEVE_PART_HAPTIC,
+                          KN_SLEEVE_PART_HAPTIC);
+    g_assert_cmpuint(f->rec.changed, ==, 0);
+    g_assert_cmpstr(kn_sleeve_part_to_string(KN_SLEEVE_PART_LED), ==, "led");
+    g_assert_null(kn_sleeve_part_to_string(0));
 }
 
 static void test_thresholds(Fixture *f, gconstpointer data)
@@ -591,6 +711,8 @@ int main(int argc, char **argv)
     ADD("/core/live-throttle", test_live_throttle);
     ADD("/core/rejected-values", test_rejected_values);
     ADD("/core/pain", test_pain);
+    ADD("/core/pain-marks", test_pain_marks);
+    ADD("/core/sleeve-io", test_sleeve_io);
     ADD("/core/thresholds", test_thresholds);
     ADD("/core/session", test_session);
     ADD("/core/pairing-window", test_pairing_window);

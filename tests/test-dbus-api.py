@@ -41,7 +41,7 @@ class DBusApiTest(TmpDirTestCase):
         self.start()
         wait_for(lambda: self.client.get('FramesAccepted') > 0, 5, 'frames')
         p = self.client.get_all()
-        self.assertEqual(p['Version'], '0.1.0')
+        self.assertEqual(p['Version'], VERSION)
         self.assertEqual(p['State'], 'streaming')
         self.assertEqual(p['Source'], 'replay')
         self.assertEqual(p['Side'], 'left')
@@ -162,6 +162,45 @@ class DBusApiTest(TmpDirTestCase):
         iterate(0.3)
         self.assertEqual(len(self.client.alerts), 1)
         self.assertEqual(self.client.get('AlertCount'), 1)
+
+    def test_pain_marks(self):
+        self.start()
+        marked = []
+        sub = self.conn.signal_subscribe(NAME, IFACE, 'PainMarked', PATH, None,
+                                         Gio.DBusSignalFlags.NONE,
+                                         lambda *a: marked.append(a[5].unpack()))
+        self.assertEqual(self.client.get('PainMarksUnscored'), 0)
+        self.assertEqual(self.client.get('SleeveIo'), {})
+        self.assertEqual(self.client.call('ListPainMarks', None, '(a(txtb))')[0], [])
+        mark = self.client.call('MarkPain', None, '(t)')[0]
+        self.assertEqual(mark, 1)
+        wait_for(lambda: marked, 5, 'PainMarked')
+        mid, ts, session = marked[0]
+        self.assertEqual((mid, session), (1, 0))
+        self.assertLess(abs(ts - GLib.get_real_time()), 5e6)
+        wait_for(lambda: self.client.get('PainMarksUnscored') == 1, 5, 'PainMarksUnscored')
+        self.assertEqual(self.client.call('ListPainMarks', None, '(a(txtb))')[0],
+                         [(1, ts, 0, False)])
+        # Scored: a red flag, its alert dated at the mark and naming it.
+        seq = self.client.call('ScorePainMark',
+                               GLib.Variant('(tusss)', (1, 8, 'back', 'during', 'on the hill')),
+                               '(t)')[0]
+        self.assertEqual(seq, 1)
+        wait_for(lambda: self.client.alerts, 5, 'the pain alert')
+        details = self.client.alerts[0][1][7]
+        self.assertEqual((details['mark_id'], details['score'], details['location']), (1, 8, 'back'))
+        wait_for(lambda: self.client.get('PainMarksUnscored') == 0, 5, 'PainMarksUnscored')
+        self.assertEqual(self.client.call('ListPainMarks', None, '(a(txtb))')[0],
+                         [(1, ts, 0, True)])
+        for name, args in [
+                ('org.kneed.Kneed1.Error.NotFound', (1, 3, 'front', 'during', '')),
+                ('org.kneed.Kneed1.Error.NotFound', (42, 3, 'front', 'during', '')),
+                ('org.kneed.Kneed1.Error.InvalidArgument', (1, 3, 'elbow', 'during', '')),
+                ('org.kneed.Kneed1.Error.InvalidArgument', (1, 3, 'front', 'later', ''))]:
+            self.assertDBusError(name, self.client.call, 'ScorePainMark',
+                                 GLib.Variant('(tusss)', args), '(t)')
+        self.assertEqual(len(self.client.alerts), 1)
+        self.conn.signal_unsubscribe(sub)
 
     def test_session(self):
         self.start()

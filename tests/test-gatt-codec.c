@@ -306,8 +306,11 @@ static void test_cp_request_table(void)
         { "08 e8 03", KN_CP_INVALID_PARAMETER },               /* 100.0 spm */
         { "08 b8", KN_CP_INVALID_PARAMETER },
         { "09", KN_CP_SUCCESS },
+        { "0a", KN_CP_SUCCESS },                               /* the oldest pain mark */
+        { "0a 03", KN_CP_SUCCESS },
+        { "0a 03 00", KN_CP_INVALID_PARAMETER },
         { "00", KN_CP_OPCODE_NOT_SUPPORTED },
-        { "0a", KN_CP_OPCODE_NOT_SUPPORTED },
+        { "0b", KN_CP_OPCODE_NOT_SUPPORTED },
         { "80 01", KN_CP_OPCODE_NOT_SUPPORTED },
     };
 
@@ -366,8 +369,21 @@ static void test_cp_response_table(void)
     uint8_t buf[16];
 
     assert_bytes(buf, kn_cp_response_pack(&r, buf, sizeof(buf)), "80 04 01");
-    r = (struct kn_cp_response) { .opcode = 0x0a, .result = KN_CP_OPCODE_NOT_SUPPORTED };
-    assert_bytes(buf, kn_cp_response_pack(&r, buf, sizeof(buf)), "80 0a 02");
+    r = (struct kn_cp_response) { .opcode = 0x0b, .result = KN_CP_OPCODE_NOT_SUPPORTED };
+    assert_bytes(buf, kn_cp_response_pack(&r, buf, sizeof(buf)), "80 0b 02");
+    /* docs/gatt.md's example: mark 3, 1700000000.250, two waiting. */
+    r = (struct kn_cp_response) { .opcode = KN_CP_GET_PAIN_MARK, .result = KN_CP_SUCCESS,
+                                  .u.pain_mark = { 3, 1700000000u, 250, 2 } };
+    assert_bytes(buf, kn_cp_response_pack(&r, buf, sizeof(buf)),
+                 "80 0a 01 03 00 00 00 00 f1 53 65 fa 00 02");
+    g_assert_cmpint(kn_cp_response_unpack(buf, 14, &back), ==, 14);
+    g_assert_cmpuint(back.u.pain_mark.id, ==, 3);
+    g_assert_cmpuint(back.u.pain_mark.unix_s, ==, 1700000000u);
+    g_assert_cmpuint(back.u.pain_mark.ms, ==, 250);
+    g_assert_cmpuint(back.u.pain_mark.waiting, ==, 2);
+    g_assert_cmpint(kn_cp_response_unpack(buf, 13, &back), ==, -EMSGSIZE);
+    r = (struct kn_cp_response) { .opcode = KN_CP_GET_PAIN_MARK, .result = KN_CP_NOT_AVAILABLE };
+    assert_bytes(buf, kn_cp_response_pack(&r, buf, sizeof(buf)), "80 0a 05");
     r = (struct kn_cp_response) { .opcode = KN_CP_CALIBRATE, .result = KN_CP_SUCCESS,
                                   .u.calibrate = { -2.5, 2.5 } };
     assert_bytes(buf, kn_cp_response_pack(&r, buf, sizeof(buf)), "80 03 01 e7 ff 19 00");
@@ -404,6 +420,28 @@ static void test_pain_doc_example(void)
     g_assert_cmpstr(kn_gatt_pain_timing_to_string(p.timing), ==, "during");
 }
 
+static void test_pain_scores_a_mark(void)
+{
+    struct kn_gatt_pain p;
+    uint8_t buf[KN_GATT_PAIN_MAX_LEN + 2], out[KN_GATT_PAIN_MAX_LEN];
+    size_t len = unhex("02 03 00 00 00 05 00 01 68 69 6c 6c", buf);
+
+    g_assert_cmpint(kn_gatt_pain_parse(buf, len, &p), ==, (int) len);
+    g_assert_cmpuint(p.mark_id, ==, 3);
+    g_assert_cmpuint(p.score, ==, 5);
+    g_assert_cmpint(p.location, ==, KN_GATT_PAIN_FRONT);
+    g_assert_cmpint(p.timing, ==, KN_GATT_PAIN_DURING);
+    g_assert_cmpstr(p.note, ==, "hill");
+    assert_bytes(out, kn_gatt_pain_pack(&p, out, sizeof(out)),
+                 "02 03 00 00 00 05 00 01 68 69 6c 6c");
+    /* The note is 60 bytes at most there, so that the value stays 68. */
+    unhex("02 03 00 00 00 05 00 01", buf);
+    memset(buf + 8, 'a', KN_GATT_PAIN_MARK_NOTE_MAX + 1);
+    g_assert_cmpint(kn_gatt_pain_parse(buf, KN_GATT_PAIN_MAX_LEN, &p), ==, KN_GATT_PAIN_MAX_LEN);
+    g_assert_cmpuint(strlen(p.note), ==, KN_GATT_PAIN_MARK_NOTE_MAX);
+    g_assert_cmpint(kn_gatt_pain_parse(buf, KN_GATT_PAIN_MAX_LEN + 1, &p), ==, -EMSGSIZE);
+}
+
 static void test_pain_rejects_bad_values(void)
 {
     static const struct {
@@ -413,7 +451,12 @@ static void test_pain_rejects_bad_values(void)
         { "01 08 02", -EMSGSIZE },
         { "01 00 00 00", 4 },
         { "01 0a 03 02", 4 },
-        { "02 08 02 01", -EPROTONOSUPPORT },
+        { "03 08 02 01", -EPROTONOSUPPORT },
+        { "02 08 02 01", -EMSGSIZE },           /* layout 2 is 8 bytes at least */
+        { "02 03 00 00 00 08 02 01", 8 },       /* scores mark 3 */
+        { "02 00 00 00 00 08 02 01", -ERANGE }, /* mark 0 */
+        { "02 03 00 00 00 0b 02 01", -ERANGE },
+        { "02 03 00 00 00 08 02 01 ff", -ERANGE },
         { "01 0b 02 01", -ERANGE },
         { "01 08 04 01", -ERANGE },
         { "01 08 02 03", -ERANGE },
@@ -460,23 +503,29 @@ static void test_status_pack_table(void)
         .alerts_dropped = 70000,
         .alerts_queued = 3,
         .side = 1,
+        .pain_marks = 2,
     }, back;
     uint8_t buf[32];
     int n;
 
     n = kn_gatt_status_pack(&s, buf, sizeof(buf));
-    assert_bytes(buf, n, "01 02 03 1f 10 39 29 ff 11 00 ff ff 03 01");
+    assert_bytes(buf, n, "01 02 03 1f 10 39 29 ff 11 00 ff ff 03 01 02");
     g_assert_cmpint(kn_gatt_status_unpack(buf, n, &back), ==, KN_GATT_STATUS_LEN);
     g_assert_cmpint(back.battery_pct, ==, 57);
     g_assert_cmpint(back.storage_pct, ==, -1);
     g_assert_true(back.session_active && back.pairing_window && back.storage_present);
     g_assert_false(back.coaching || back.clock_set || back.charging);
     g_assert_cmpuint(back.alerts_dropped, ==, 65535);
+    g_assert_cmpuint(back.pain_marks, ==, 2);
     s.battery_pct = -1;
     s.storage_pct = 250;
     s.alerts_queued = 1000;
+    s.pain_marks = 300;
     assert_bytes(buf, kn_gatt_status_pack(&s, buf, sizeof(buf)),
-                 "01 02 03 1f 10 ff 29 64 11 00 ff ff ff 01");
+                 "01 02 03 1f 10 ff 29 64 11 00 ff ff ff 01 ff");
+    /* A 14-byte value (before the pain marks byte) still reads. */
+    g_assert_cmpint(kn_gatt_status_unpack(buf, 14, &back), ==, 14);
+    g_assert_cmpuint(back.pain_marks, ==, 0);
     g_assert_cmpint(kn_gatt_status_unpack(buf, 13, &back), ==, -EMSGSIZE);
 }
 
@@ -590,6 +639,7 @@ int main(int argc, char **argv)
     g_test_add_func("/gatt-codec/control-point/response-table", test_cp_response_table);
     g_test_add_func("/gatt-codec/pain/doc-example", test_pain_doc_example);
     g_test_add_func("/gatt-codec/pain/rejects-bad-values", test_pain_rejects_bad_values);
+    g_test_add_func("/gatt-codec/pain/scores-a-mark", test_pain_scores_a_mark);
     g_test_add_func("/gatt-codec/status/pack-table", test_status_pack_table);
     g_test_add_func("/gatt-codec/rsc/measurement-doc-example", test_rsc_measurement_doc_example);
     g_test_add_func("/gatt-codec/rsc/measurement-optional-fields", test_rsc_measurement_optional_fields);

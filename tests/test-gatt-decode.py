@@ -70,6 +70,16 @@ class DocExamples(unittest.TestCase):
         self.assertAlmostEqual(d['stride_m'], 2.44)
         self.assertAlmostEqual(d['total_m'], 1234.5)
 
+    def test_pain_marks(self):
+        line = next(ln for ln in DOC.splitlines() if ln.endswith('mark 3, 1700000000.250, 2 waiting'))
+        hexes = re.match(r'^\s+response ((?:[0-9a-f]{2} )+)', line).group(1)
+        d = gd.decode_cp_response(bytes.fromhex(hexes))
+        self.assertEqual((d['request'], d['result']), (0x0a, 'success'))
+        self.assertEqual((d['mark_id'], d['waiting']), (3, 2))
+        self.assertAlmostEqual(d['time_s'], 1700000000.25)
+        self.assertEqual(example('Example: mark 3, score 5, front, during'),
+                         gd.encode_pain(5, 'front', 'during', 'hill', mark=3))
+
     def test_rejects_unknown_versions_and_short_values(self):
         with self.assertRaises(gd.DecodeError):
             gd.decode_live(b'\x02' + bytes(19))

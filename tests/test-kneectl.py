@@ -70,9 +70,13 @@ class KneectlTest(TmpDirTestCase):
         r = kneectl(self.env, 'frobnicate')
         self.assertEqual(r.returncode, 2)
         self.assertIn("unknown command 'frobnicate'", r.stderr)
-        for args in (['pain', '11', '--where', 'front'], ['pain', '5'],
+        for args in (['pain', '11', '--where', 'front'], ['pain', '5'], ['pain', 'scores'],
+                     ['pain', '5', '--where', 'front', '--mark', '-3'],
                      ['pain', '5', '--where', 'elbow'], ['session', 'pause'],
-                     ['thresholds', 'locking.strides'], ['thresholds', 'locking.strides=lots']):
+                     ['thresholds', 'locking.strides'], ['thresholds', 'locking.strides=lots'],
+                     # a duration that no timer holds is refused, not converted
+                     ['monitor', '--duration', 'inf'], ['monitor', '--duration', 'nan'],
+                     ['alerts', '--duration', '1e7'], ['alerts', '--duration', '-1']):
             r = kneectl(self.env, '--session', *args)
             self.assertEqual(r.returncode, 2, (args, r.stderr))
             self.assertTrue(r.stderr.startswith('kneectl %s: ' % args[0]), r.stderr)
@@ -83,7 +87,7 @@ class KneectlTest(TmpDirTestCase):
         iterate(1.2)
         r = kneectl(self.env, '--session', 'status')
         self.assertEqual(r.returncode, 0, r.stderr)
-        for text in ('kneed 0.1.0 on the session bus', 'State:         streaming',
+        for text in ('kneed %s on the session bus' % VERSION, 'State:         streaming',
                      'Source:        replay', 'flex   streaming       200 Hz',
                      'thigh  absent', 'Session:       none'):
             self.assertIn(text, r.stdout)
@@ -118,6 +122,24 @@ class KneectlTest(TmpDirTestCase):
         r = kneectl(self.env, '--session', 'pain', '9', '--where', 'front', '--note', 'sharp')
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn('Red flag: alert #', r.stdout)
+
+        # Pain marks (a short press of the sleeve's button makes them).
+        r = kneectl(self.env, '--session', 'pain', 'marks')
+        self.assertEqual((r.returncode, r.stdout), (0, 'No pain marks\n'), r.stderr)
+        r = kneectl(self.env, '--session', 'pain', 'mark')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith('Pain mark 1 made'), r.stdout)
+        r = kneectl(self.env, '--session', 'pain', 'marks')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r'^     1  \d\d:\d\d:\d\d  session 1  waiting for a score\n$')
+        r = kneectl(self.env, '--session', 'pain', '5', '--where', 'inside', '--mark', '1')
+        self.assertEqual((r.returncode, r.stdout), (0, 'Pain mark 1 scored 5/10 (inside, during)\n'),
+                         r.stderr)
+        r = kneectl(self.env, '--session', 'pain', '5', '--where', 'inside', '--mark', '1')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('no pain mark 1 waiting for a score (NotFound)', r.stderr)
+        r = kneectl(self.env, '--session', 'pain', 'marks')
+        self.assertIn('session 1  scored', r.stdout)
 
         r = kneectl(self.env, '--session', 'session', 'stop')
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -3,9 +3,10 @@
 """systemd/kneed.service and systemd/kneed.sysusers, checked by systemd's
 own tools: `systemd-analyze verify` is clean (with ExecStart pointing at
 the kneed just built), `systemd-analyze security --offline=yes` gives the
-exposure stated in the unit's comment (and it stays low), and
+exposure stated in the unit's comment (and it stays low),
 `systemd-sysusers --root` creates the kneed user and every group the unit
-names in SupplementaryGroups=."""
+names in SupplementaryGroups=, and systemd/kneed.tmpfiles makes the state
+directory the unit's StateDirectory= names, with its owner and mode."""
 
 import os
 import re
@@ -17,6 +18,7 @@ from kneedtest import *  # noqa: E402,F401,F403
 
 UNIT_IN = os.path.join(SRCDIR, 'systemd', 'kneed.service.in')
 SYSUSERS = os.path.join(SRCDIR, 'systemd', 'kneed.sysusers')
+TMPFILES = os.path.join(SRCDIR, 'systemd', 'kneed.tmpfiles')
 MAX_EXPOSURE = 1.0
 
 
@@ -74,6 +76,28 @@ class SystemdTest(TmpDirTestCase):
         self.assertEqual(re.search(r'^User=(.*)$', text, re.M).group(1), 'kneed')
         for g in wanted + ['kneed']:
             self.assertIn(g, groups)
+
+    def test_tmpfiles(self):
+        self.need('systemd-sysusers')
+        self.need('systemd-tmpfiles')
+        root = os.path.join(self.tmpdir, 'root')
+        os.makedirs(os.path.join(root, 'etc'))
+        for cmd in (['systemd-sysusers', '--root=' + root, SYSUSERS],
+                    ['systemd-tmpfiles', '--create', '--root=' + root, TMPFILES]):
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        _, text = self.unit()
+
+        def unit(key):
+            return re.search(r'^%s=(.*)$' % key, text, re.M).group(1)
+
+        state = os.path.join(root, 'var', 'lib', unit('StateDirectory'))
+        st = os.stat(state)
+        self.assertEqual('%o' % (st.st_mode & 0o7777), unit('StateDirectoryMode').lstrip('0'))
+        with open(os.path.join(root, 'etc', 'passwd')) as f:
+            users = {line.split(':')[0]: line.split(':') for line in f}
+        self.assertEqual(st.st_uid, int(users[unit('User')][2]))
+        self.assertEqual(users[unit('User')][5], '/var/lib/' + unit('StateDirectory'))
 
 
 if __name__ == '__main__':
