@@ -337,6 +337,12 @@ static void report(const Run *r, guint events)
            "clock ticks)\n", 100.0 * (double) (r->last.cpu_ns - r->first.cpu_ns) / 1e9 / secs,
            (double) (r->last.cpu_ns - r->first.cpu_ns) / 1e6 / secs,
            100.0 * (double) (r->last.cpu_ticks - r->first.cpu_ticks) / ticks / secs);
+    printf("  of which in the kernel (system time): %.0f %% (user %.2f ms/s, system %.2f ms/s, "
+           "by clock ticks)\n",
+           100.0 * (double) (r->last.stime_ticks - r->first.stime_ticks) /
+               (double) MAX(1, r->last.cpu_ticks - r->first.cpu_ticks),
+           1000.0 * (double) (r->last.utime_ticks - r->first.utime_ticks) / ticks / secs,
+           1000.0 * (double) (r->last.stime_ticks - r->first.stime_ticks) / ticks / secs);
     printf("  RSS %.1f MB\n", r->last.rss_kb / 1024.0);
     kn_bench_print_latency("sample -> Alert received", r->end_to_end_us);
     kn_bench_print_latency("batch arrival in kneed -> Alert received", r->processing_us);

@@ -87,8 +87,11 @@ void kn_bench_sample(GPid pid, KnBenchSample *s)
     if (g_file_get_contents(stat_path, &stat, NULL, NULL) && (p = strrchr(stat, ')'))) {
         unsigned long long ut = 0, st = 0;
 
-        if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2)
+        if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2) {
             s->cpu_ticks = ut + st;
+            s->utime_ticks = ut;
+            s->stime_ticks = st;
+        }
     }
     dir = g_dir_open(task_dir, 0, NULL);
     while (dir && (name = g_dir_read_name(dir))) {
