@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis/detect.h"
 #include "analysis/filter.h"
+#include "analysis/ring.h"
 
 #define HIST_CAP 2048u
-#define HIST_MASK (HIST_CAP - 1u)
 #define MAX_BANDS 6
 #define MAX_BASE 500
 #define MAX_WINDOW 500
@@ -73,7 +71,7 @@ struct kn_detect {
     struct gate gates[KN_ALERT_KIND_COUNT];
 
     struct hsample hist[HIST_CAP];
-    uint32_t head, count;
+    struct kn_ring ring;
     double prev_t;
 
     /* stance under way */
@@ -137,6 +135,7 @@ void kn_detect_reset(struct kn_detect *d)
 
     memset(d, 0, sizeof(*d));
     d->p = p;
+    kn_ring_init(&d->ring, HIST_CAP);
     gates_reset(d);
     d->stance_ic = NAN;
     d->typical_contact = NAN;
@@ -220,14 +219,9 @@ struct out {
 
 static void raise_alert(struct kn_detect *d, struct out *o, enum kn_alert_kind kind,
                         enum kn_severity sev, double t, double value, double threshold,
-                        const char *unit, const char *fmt, ...) __attribute__((format(printf, 9, 10)));
-
-static void raise_alert(struct kn_detect *d, struct out *o, enum kn_alert_kind kind,
-                        enum kn_severity sev, double t, double value, double threshold,
-                        const char *unit, const char *fmt, ...)
+                        enum kn_unit unit, enum kn_alert_message message, double arg)
 {
     struct kn_alert *a;
-    va_list ap;
 
     d->gates[kind].last_alert = t;
     if (o->n >= KN_DETECT_MAX_ALERTS)
@@ -239,14 +233,13 @@ static void raise_alert(struct kn_detect *d, struct out *o, enum kn_alert_kind k
     a->value = value;
     a->threshold = threshold;
     a->unit = unit;
-    va_start(ap, fmt);
-    vsnprintf(a->message, sizeof(a->message), fmt, ap);
-    va_end(ap);
+    a->message = message;
+    a->arg = arg;
 }
 
 static const struct hsample *hist_at(const struct kn_detect *d, uint32_t back)
 {
-    return &d->hist[(d->head - 1u - back) & HIST_MASK];
+    return &d->hist[kn_ring_at(&d->ring, back)];
 }
 
 /* The samples within (t - span, t], as back indices [*ret_first, end). */
@@ -254,9 +247,9 @@ static uint32_t look_back(const struct kn_detect *d, double t, double span, uint
 {
     uint32_t b = 0, end;
 
-    while (b < d->count && hist_at(d, b)->t > t)
+    while (b < d->ring.count && hist_at(d, b)->t > t)
         b++;
-    for (end = b; end < d->count && hist_at(d, end)->t > t - span; end++)
+    for (end = b; end < d->ring.count && hist_at(d, end)->t > t - span; end++)
         ;
     *ret_first = b;
     return end;
@@ -341,9 +334,8 @@ static void check_hyperextension(struct kn_detect *d, const struct hsample *s, s
         sev = (depth >= P(d, KN_PARAM_HYPEREXT_CRITICAL_DEG) ||
                speed >= P(d, KN_PARAM_HYPEREXT_CRITICAL_SPEED_DPS))
                   ? KN_SEVERITY_CRITICAL : KN_SEVERITY_WARNING;
-        raise_alert(d, o, KN_ALERT_HYPEREXTENSION, sev, s->t, depth, limit, "deg",
-                    "Knee snapped %.0f° past straight at %.0f°/s. Slow down; if it hurts, swells or "
-                    "feels loose, stop and have it checked.", depth, speed);
+        raise_alert(d, o, KN_ALERT_HYPEREXTENSION, sev, s->t, depth, limit, KN_UNIT_DEG,
+                    KN_MSG_HYPEREXTENSION, speed);
     }
 }
 
@@ -403,15 +395,11 @@ static void stance_step(struct kn_detect *d, const struct hsample *s, double dt,
         if (collapse) {
             raise_alert(d, o, KN_ALERT_INSTABILITY,
                         excess >= 2 * P(d, KN_PARAM_COLLAPSE_DEG) ? KN_SEVERITY_CRITICAL : KN_SEVERITY_WARNING,
-                        s->t, excess, P(d, KN_PARAM_COLLAPSE_DEG), "deg",
-                        "Knee buckled while loaded: %.0f° more bend than your usual stance. Walk for a bit; "
-                        "if it gives way again, stop and have it checked.", excess);
+                        s->t, excess, P(d, KN_PARAM_COLLAPSE_DEG), KN_UNIT_DEG, KN_MSG_BUCKLING, NAN);
         } else {
             raise_alert(d, o, KN_ALERT_INSTABILITY,
                         exc_deg >= 2 * P(d, KN_PARAM_FRONTAL_DEG) ? KN_SEVERITY_CRITICAL : KN_SEVERITY_WARNING,
-                        s->t, exc_deg, P(d, KN_PARAM_FRONTAL_DEG), "deg",
-                        "Knee wobbled sideways while loaded (%.0f° beyond your usual). Slow down; "
-                        "if it feels unstable, stop.", exc_deg);
+                        s->t, exc_deg, P(d, KN_PARAM_FRONTAL_DEG), KN_UNIT_DEG, KN_MSG_WOBBLE, NAN);
         }
     }
 }
@@ -431,14 +419,11 @@ static void open_stance(struct kn_detect *d, double ic, double typical_contact)
 size_t kn_detect_sample(struct kn_detect *d, const struct kn_detect_sample *in, struct kn_alert *out)
 {
     struct out o = { .a = out, .n = 0 };
-    struct hsample *s = &d->hist[d->head];
+    struct hsample *s = &d->hist[kn_ring_push(&d->ring)];
     double dt = isnan(d->prev_t) ? 0 : in->t - d->prev_t;
 
     *s = (struct hsample) { .t = in->t, .knee = in->knee_deg, .rate = in->rate_dps,
                             .frontal = in->frontal_rads, .gap = in->check_gap_deg };
-    d->head = (d->head + 1u) & HIST_MASK;
-    if (d->count < HIST_CAP)
-        d->count++;
     d->prev_t = in->t;
 
     d->typical_contact = in->typical_contact_s;
@@ -457,11 +442,11 @@ size_t kn_detect_contact(struct kn_detect *d, double ic, double now, struct kn_a
     open_stance(d, ic, d->typical_contact);
     /* replay the samples since the contact, which arrived before the
      * contact was recognised */
-    for (back = 0; back < d->count && hist_at(d, back)->t >= ic; back++)
+    for (back = 0; back < d->ring.count && hist_at(d, back)->t >= ic; back++)
         ;
     while (back-- > 0) {
         const struct hsample *s = hist_at(d, back);
-        double dt = back + 1 < d->count ? s->t - hist_at(d, back + 1)->t : 0;
+        double dt = back + 1 < d->ring.count ? s->t - hist_at(d, back + 1)->t : 0;
 
         stance_step(d, s, dt, &o);
     }
@@ -534,8 +519,7 @@ static void check_locking(struct kn_detect *d, const struct kn_stride *s, const 
                                    : (g->active && d->unlocked_run < 2), 0) &&
         refractory_over(d, KN_ALERT_LOCKING, now, KN_PARAM_LOCKING_REFRACTORY_S)) {
         raise_alert(d, o, KN_ALERT_LOCKING, KN_SEVERITY_CRITICAL, now, deficit, P(d, KN_PARAM_LOCKING_DEG),
-                    "deg", "Knee has not straightened for %u strides (%.0f° short). Stop and try to "
-                    "straighten it gently; if it stays stuck, have it checked.", d->locked_run, deficit);
+                    KN_UNIT_DEG, KN_MSG_LOCKING, d->locked_run);
     }
 }
 
@@ -574,10 +558,7 @@ static void check_range(struct kn_detect *d, const struct kn_stride *s, struct b
         refractory_over(d, KN_ALERT_RANGE_LOSS, now, KN_PARAM_RANGE_LOSS_REFRACTORY_S)) {
         raise_alert(d, o, KN_ALERT_RANGE_LOSS,
                     loss >= P(d, KN_PARAM_RANGE_LOSS_CRITICAL_DEG) ? KN_SEVERITY_CRITICAL : KN_SEVERITY_WARNING,
-                    now, loss, limit, "deg",
-                    "Knee range is %.0f° below the start of this run at the same cadence (bend -%.0f°, "
-                    "straightening -%.0f°), as happens with swelling. Ease off; ice and rest after.",
-                    loss, fmax(loss_flex, 0), fmax(loss_ext, 0));
+                    now, loss, limit, KN_UNIT_DEG, KN_MSG_RANGE_LOSS, fmax(loss_flex, 0));
     }
 }
 
@@ -603,29 +584,24 @@ static void check_advice(struct kn_detect *d, const struct kn_stride *s, double 
     g = &d->gates[KN_ALERT_LOW_CADENCE];
     if (gate_update(g, now, g->active ? cad < thr + 2 : cad < thr, 0) &&
         refractory_over(d, KN_ALERT_LOW_CADENCE, now, KN_PARAM_ADVICE_REFRACTORY_S))
-        raise_alert(d, o, KN_ALERT_LOW_CADENCE, KN_SEVERITY_INFO, now, cad, thr, "spm",
-                    "Cadence %.0f steps/min, under %.0f. Quicker, shorter steps ease the knee: try "
-                    "about %.0f (+5-10%%), built up over a few weeks.",
-                    /* truncated: 159.6 read as "160" would contradict the advice */
-                    floor(cad), thr, ceil(cad * 1.075));
+        raise_alert(d, o, KN_ALERT_LOW_CADENCE, KN_SEVERITY_INFO, now, cad, thr, KN_UNIT_SPM,
+                    KN_MSG_LOW_CADENCE, ceil(cad * 1.075));
 
     thr = P(d, KN_PARAM_OVERSTRIDE_IC_FLEX_DEG);
     g = &d->gates[KN_ALERT_OVERSTRIDE];
     if (!isnan(icflex) &&
         gate_update(g, now, g->active ? icflex < thr + 1 : icflex < thr, 0) &&
         refractory_over(d, KN_ALERT_OVERSTRIDE, now, KN_PARAM_ADVICE_REFRACTORY_S))
-        raise_alert(d, o, KN_ALERT_OVERSTRIDE, KN_SEVERITY_INFO, now, icflex, thr, "deg",
-                    "Landing on a nearly straight knee (%.0f°): overstriding loads the knee. Land with "
-                    "the foot closer under you.", icflex);
+        raise_alert(d, o, KN_ALERT_OVERSTRIDE, KN_SEVERITY_INFO, now, icflex, thr, KN_UNIT_DEG,
+                    KN_MSG_OVERSTRIDE, NAN);
 
     thr = P(d, KN_PARAM_HIGH_IMPACT_G);
     g = &d->gates[KN_ALERT_HIGH_IMPACT];
     if (!isnan(impact) &&
         gate_update(g, now, g->active ? impact > thr - 0.5 : impact > thr, 0) &&
         refractory_over(d, KN_ALERT_HIGH_IMPACT, now, KN_PARAM_ADVICE_REFRACTORY_S))
-        raise_alert(d, o, KN_ALERT_HIGH_IMPACT, KN_SEVERITY_INFO, now, impact, thr, "g",
-                    "Hard landings (%.1f g at the shin). Softer, quieter steps reduce the load on "
-                    "the knee.", impact);
+        raise_alert(d, o, KN_ALERT_HIGH_IMPACT, KN_SEVERITY_INFO, now, impact, thr, KN_UNIT_G,
+                    KN_MSG_HIGH_IMPACT, NAN);
 }
 
 size_t kn_detect_stride(struct kn_detect *d, const struct kn_stride *s, double now, struct kn_alert *out)

@@ -16,6 +16,17 @@ static const char *const kind_names[KN_ALERT_KIND_COUNT] = {
     [KN_ALERT_PAIN] = "pain",
 };
 
+static const char *const unit_names[KN_UNIT_COUNT] = {
+    [KN_UNIT_NONE] = "",
+    [KN_UNIT_DEG] = "deg",
+    [KN_UNIT_DPS] = "deg/s",
+    [KN_UNIT_SPM] = "spm",
+    [KN_UNIT_G] = "g",
+    [KN_UNIT_SCORE] = "score",
+    [KN_UNIT_STRIDES] = "strides",
+    [KN_UNIT_S] = "s",
+};
+
 static const char *const severity_names[KN_SEVERITY_COUNT] = {
     [KN_SEVERITY_INFO] = "info",
     [KN_SEVERITY_WARNING] = "warning",
@@ -52,6 +63,24 @@ int kn_severity_from_string(const char *s, enum kn_severity *ret_severity)
     for (unsigned i = 0; s && i < KN_SEVERITY_COUNT; i++) {
         if (strcmp(s, severity_names[i]) == 0) {
             *ret_severity = (enum kn_severity) i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+const char *kn_unit_to_string(enum kn_unit unit)
+{
+    if ((unsigned) unit >= KN_UNIT_COUNT)
+        return "";
+    return unit_names[unit];
+}
+
+int kn_unit_from_string(const char *s, enum kn_unit *ret_unit)
+{
+    for (unsigned i = 0; s && i < KN_UNIT_COUNT; i++) {
+        if (strcmp(s, unit_names[i]) == 0) {
+            *ret_unit = (enum kn_unit) i;
             return 0;
         }
     }

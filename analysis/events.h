@@ -29,16 +29,50 @@ enum kn_severity {
     KN_SEVERITY_COUNT
 };
 
-#define KN_ALERT_MESSAGE_MAX 160
+/* Units of an alert's numbers.  The values are those of the GATT Alerts
+ * characteristic's unit byte (docs/gatt.md): never renumber. */
+enum kn_unit {
+    KN_UNIT_NONE = 0,
+    KN_UNIT_DEG = 1,
+    KN_UNIT_DPS = 2,          /* degrees per second */
+    KN_UNIT_SPM = 3,          /* steps per minute */
+    KN_UNIT_G = 4,
+    KN_UNIT_SCORE = 5,        /* pain, 0-10 */
+    KN_UNIT_STRIDES = 6,
+    KN_UNIT_S = 7,
+    KN_UNIT_COUNT
+};
+
+/* What an alert tells the wearer, as a code: the analysis makes no text,
+ * the programs that face a person render it (analysis/alert-text.h, in
+ * English; a phone app in its own language from the GATT value).  Each
+ * code says which numbers its sentence uses: the alert's value and
+ * threshold, and `arg`.  Sent as numbers over D-Bus and BLE: never
+ * renumber, only append. */
+enum kn_alert_message {
+    KN_MSG_NONE = 0,
+    KN_MSG_HYPEREXTENSION = 1,  /* value: depth past straight (deg); arg: speed into it (deg/s) */
+    KN_MSG_BUCKLING = 2,        /* value: stance flexion beyond the usual (deg) */
+    KN_MSG_WOBBLE = 3,          /* value: frontal-plane excursion beyond the usual (deg) */
+    KN_MSG_RANGE_LOSS = 4,      /* value: range lost (deg); arg: the part lost in bending
+                                   (deg; the rest, value - arg, in straightening) */
+    KN_MSG_LOCKING = 5,         /* value: short of the usual extension (deg); arg: strides */
+    KN_MSG_LOW_CADENCE = 6,     /* value: cadence, threshold (spm); arg: a cadence to aim for */
+    KN_MSG_OVERSTRIDE = 7,      /* value: knee flexion at initial contact (deg) */
+    KN_MSG_HIGH_IMPACT = 8,     /* value: shank impact (g) */
+    KN_MSG_SEVERE_PAIN = 9,     /* value: the reported score */
+    KN_MSG_COUNT
+};
 
 struct kn_alert {
     enum kn_alert_kind kind;
     enum kn_severity severity;
     double t_s;               /* time of the sample that raised it */
-    double value;             /* measured value, in the unit of the threshold */
-    double threshold;
-    const char *unit;         /* static string: "deg", "deg/s", "spm", "g", "score" */
-    char message[KN_ALERT_MESSAGE_MAX];
+    double value;             /* measured value, in `unit` */
+    double threshold;         /* in `unit` */
+    enum kn_unit unit;
+    enum kn_alert_message message;
+    double arg;               /* the message's other number (enum kn_alert_message), NaN none */
 };
 
 enum kn_activity {
@@ -71,6 +105,10 @@ int kn_alert_kind_from_string(const char *s, enum kn_alert_kind *ret_kind);
 const char *kn_severity_to_string(enum kn_severity severity);
 int kn_severity_from_string(const char *s, enum kn_severity *ret_severity);
 const char *kn_activity_to_string(enum kn_activity activity);
+/* "deg", "deg/s", "spm", "g", "score", "strides", "s"; "" for none. */
+const char *kn_unit_to_string(enum kn_unit unit);
+/* The inverse; -EINVAL for anything else ("" is KN_UNIT_NONE). */
+int kn_unit_from_string(const char *s, enum kn_unit *ret_unit);
 
 /* Fills every metric of *s with NaN and the rest with zero. */
 void kn_stride_clear(struct kn_stride *s);

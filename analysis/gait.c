@@ -5,11 +5,11 @@
 
 #include "analysis/filter.h"
 #include "analysis/gait.h"
+#include "analysis/ring.h"
 
 /* History long enough for a slow walking stride plus detection delay at
  * the highest rate (1 kHz). */
 #define HIST_CAP 4096u
-#define HIST_MASK (HIST_CAP - 1u)
 
 /* A new stride needs a swing within this time, else the wearer stopped. */
 #define STOP_MIN_S 2.5
@@ -62,8 +62,7 @@ enum knee_state {
 
 struct kn_gait {
     struct sample hist[HIST_CAP];
-    uint32_t head;            /* index of the next write */
-    uint32_t count;
+    struct kn_ring ring;
     double last_t;
     uint32_t present;
     enum kn_gait_method method;
@@ -141,6 +140,7 @@ void kn_gait_free(struct kn_gait *g)
 void kn_gait_reset(struct kn_gait *g)
 {
     memset(g, 0, sizeof(*g));
+    kn_ring_init(&g->ring, HIST_CAP);
     g->last_activity = -INFINITY;
     clear_detection(g);
 }
@@ -159,7 +159,7 @@ double kn_gait_stride_period(const struct kn_gait *g)
 
 static const struct sample *hist_at(const struct kn_gait *g, uint32_t back)
 {
-    return &g->hist[(g->head - 1u - back) & HIST_MASK];
+    return &g->hist[kn_ring_at(&g->ring, back)];
 }
 
 /* Index (samples back from the newest) of the first sample at or after t,
@@ -168,9 +168,9 @@ static uint32_t hist_back_of(const struct kn_gait *g, double t)
 {
     uint32_t back = 0;
 
-    if (g->count == 0 || hist_at(g, g->count - 1)->t > t)
-        return g->count ? g->count - 1 : UINT32_MAX;
-    while (back + 1 < g->count && hist_at(g, back + 1)->t >= t)
+    if (g->ring.count == 0 || hist_at(g, g->ring.count - 1)->t > t)
+        return g->ring.count ? g->ring.count - 1 : UINT32_MAX;
+    while (back + 1 < g->ring.count && hist_at(g, back + 1)->t >= t)
         back++;
     return back;
 }
@@ -194,7 +194,7 @@ static double hist_argext(const struct kn_gait *g, double t0, double t1, double 
     uint32_t lo = 0, hi = 0, n = 0;     /* the window: back indices [lo, hi) */
     uint32_t n_nan = 0;                 /* a NaN in the window makes its mean NaN */
 
-    for (uint32_t b = 0; b < g->count; b++) {
+    for (uint32_t b = 0; b < g->ring.count; b++) {
         const struct sample *s = hist_at(g, b);
         double v;
 
@@ -203,7 +203,7 @@ static double hist_argext(const struct kn_gait *g, double t0, double t1, double 
         if (s->t < t0)
             break;
         if (half_s > 0) {
-            for (; hi < g->count && hist_at(g, hi)->t >= s->t - half_s; hi++, n++) {
+            for (; hi < g->ring.count && hist_at(g, hi)->t >= s->t - half_s; hi++, n++) {
                 double x = field(hist_at(g, hi));
 
                 if (isnan(x))
@@ -242,10 +242,10 @@ static double impact_onset(const struct kn_gait *g, uint32_t pk)
     double floor = p->mi, level;
     uint32_t b;
 
-    for (b = pk; b < g->count && hist_at(g, b)->t >= p->t - 0.06; b++)
+    for (b = pk; b < g->ring.count && hist_at(g, b)->t >= p->t - 0.06; b++)
         floor = fmin(floor, hist_at(g, b)->mi);
     level = floor + 0.25 * (p->mi - floor);
-    for (b = pk; b + 1 < g->count && hist_at(g, b)->t >= p->t - 0.06; b++) {
+    for (b = pk; b + 1 < g->ring.count && hist_at(g, b)->t >= p->t - 0.06; b++) {
         const struct sample *hi = hist_at(g, b), *lo = hist_at(g, b + 1);
 
         if (lo->mi <= level) {
@@ -262,7 +262,7 @@ static uint32_t hist_peak_m(const struct kn_gait *g, double t0, double t1)
 {
     uint32_t best = UINT32_MAX;
 
-    for (uint32_t b = 0; b < g->count; b++) {
+    for (uint32_t b = 0; b < g->ring.count; b++) {
         const struct sample *s = hist_at(g, b);
 
         if (s->t > t1)
@@ -286,7 +286,7 @@ static uint32_t first_large_peak(const struct kn_gait *g, uint32_t pk, double no
     double from = fmax(p->t - 0.15, not_before);
     uint32_t best = pk;
 
-    for (uint32_t b = pk + 1; b + 1 < g->count && hist_at(g, b)->t >= from; b++) {
+    for (uint32_t b = pk + 1; b + 1 < g->ring.count && hist_at(g, b)->t >= from; b++) {
         const struct sample *s = hist_at(g, b);
 
         if (s->mi >= 0.7 * p->mi && s->mi >= hist_at(g, b - 1)->mi && s->mi > hist_at(g, b + 1)->mi)
@@ -649,19 +649,21 @@ size_t kn_gait_push(struct kn_gait *g, const struct kn_frame *f, double knee_deg
 {
     struct out_buf o = { .ev = out, .n = 0 };
     enum kn_gait_method method = choose(f->present, knee_deg);
+    const struct sample *prev;
     struct sample *s;
 
-    if (method != g->method || (g->count && f->t_s - g->last_t > 1.0)) {
+    if (method != g->method || (g->ring.count && f->t_s - g->last_t > 1.0)) {
         /* a sensor came or went, or a gap: start over */
         if (!isnan(g->last_ic))
             emit(&o, KN_GAIT_STOP, g->method, g->last_t, NAN);
         clear_detection(g);
         g->method = method;
-        g->count = 0;
+        kn_ring_clear(&g->ring);
     }
     g->last_t = f->t_s;
 
-    s = &g->hist[g->head];
+    prev = g->ring.count ? hist_at(g, 0) : NULL;
+    s = &g->hist[kn_ring_push(&g->ring)];
     s->t = f->t_s;
     s->w = (f->present & KN_HAS_SHANK_GYRO) ? f->shank_gyro[2] : 0;
     s->m = (f->present & KN_HAS_SHANK_ACCEL)
@@ -673,12 +675,9 @@ size_t kn_gait_push(struct kn_gait *g, const struct kn_frame *f, double knee_deg
     s->ay = (f->present & KN_HAS_SHANK_ACCEL) ? f->shank_accel[1] : 0;
     s->az = (f->present & KN_HAS_SHANK_ACCEL) ? f->shank_accel[2] : 0;
     s->knee = knee_deg;
-    s->knee_rate = g->count ? (knee_deg - hist_at(g, 0)->knee) / (f->t_s - hist_at(g, 0)->t) : 0;
-    g->head = (g->head + 1u) & HIST_MASK;
-    if (g->count < HIST_CAP)
-        g->count++;
+    s->knee_rate = prev ? (knee_deg - prev->knee) / (f->t_s - prev->t) : 0;
     if ((f->present & (KN_HAS_SHANK_ACCEL | KN_HAS_SHANK_GYRO)) == (KN_HAS_SHANK_ACCEL | KN_HAS_SHANK_GYRO) &&
-        g->count >= 3)
+        g->ring.count >= 3)
         remove_rotation(g);
 
     switch (g->method) {

@@ -6,6 +6,7 @@
 #include "analysis/filter.h"
 #include "analysis/imu-knee.h"
 #include "analysis/joint-axis.h"
+#include "analysis/ring.h"
 
 /* Complementary filter: correction time constant and bias integral. */
 #define TAU_S            0.6
@@ -61,7 +62,7 @@ struct kn_imu_knee {
     double knee;              /* rad, raw */
     double bias;              /* rad/s, gyro difference bias along the axes */
     struct sample ring[RING];
-    uint32_t ring_n;
+    struct kn_ring r;
 
     double (*axis_wt)[3];
     double (*axis_ws)[3];
@@ -142,7 +143,7 @@ void kn_imu_knee_reset(struct kn_imu_knee *k)
     k->init = false;
     k->knee = 0;
     k->bias = 0;
-    k->ring_n = 0;
+    kn_ring_init(&k->r, RING);
     k->axis_n = k->axis_new = 0;
     k->axis_every = AXIS_FIRST;
     k->axis_last_t = -INFINITY;
@@ -174,7 +175,7 @@ double kn_imu_knee_shank_frontal_rate(const struct kn_imu_knee *k, const double 
 
 static struct sample *ring_at(struct kn_imu_knee *k, uint32_t back)
 {
-    return &k->ring[(k->ring_n - 1u - back) % RING];
+    return &k->ring[kn_ring_at(&k->r, back)];
 }
 
 /* The magnitude of a specific force's part in a segment's flexion plane. */
@@ -254,7 +255,7 @@ static void collect_axis_sample(struct kn_imu_knee *k, const struct kn_frame *f,
     struct kn_joint_sample *js;
     uint32_t i;
 
-    if (f->t_s - k->axis_last_t < AXIS_DT_S || mag < AXIS_MOVING_RADS || k->ring_n == 0 || dt <= 0)
+    if (f->t_s - k->axis_last_t < AXIS_DT_S || mag < AXIS_MOVING_RADS || k->r.count == 0 || dt <= 0)
         return;
     k->axis_last_t = f->t_s;
     i = k->axis_n % AXIS_SAMPLES;
@@ -329,7 +330,7 @@ static void maybe_refit_axes(struct kn_imu_knee *k)
     plane_from_axis(&ns, fit.shank);
     /* the same poses under the new axes read a different raw angle: take
      * the difference over the ring's (static-part) accelerometer angles */
-    for (uint32_t b = 0; b < RING && b < k->ring_n; b++) {
+    for (uint32_t b = 0; b < k->r.count; b++) {
         const struct sample *s = ring_at(k, b);
         double w = 1.0;
         double d = kn_wrap_pi(plane_angle(&nt, s->at) - plane_angle(&ns, s->as) -
@@ -343,7 +344,7 @@ static void maybe_refit_axes(struct kn_imu_knee *k)
     k->axes_version++;
     if (wsum > 0)
         k->knee = kn_wrap_pi(k->knee + shift / wsum);
-    for (uint32_t b = 0; b < RING && b < k->ring_n; b++)
+    for (uint32_t b = 0; b < k->r.count; b++)
         ring_at(k, b)->knee += shift / wsum;
 }
 
@@ -365,9 +366,9 @@ bool kn_imu_knee_push(struct kn_imu_knee *k, const struct kn_frame *f, double dt
     double rate;
     uint32_t h;
 
-    if (k->ring_n > 0 && (dt <= 0 || dt >= GAP_S)) {
+    if (k->r.count > 0 && (dt <= 0 || dt >= GAP_S)) {
         /* a gap: start again from the accelerometers */
-        k->ring_n = 0;
+        kn_ring_clear(&k->r);
         k->init = false;
         k->opinion = NAN;
     }
@@ -382,17 +383,16 @@ bool kn_imu_knee_push(struct kn_imu_knee *k, const struct kn_frame *f, double dt
 
         k->knee = kn_wrap_pi(k->knee + (0.5 * (rate + prev_rate) - k->bias) * dt);
     }
-    cur = &k->ring[k->ring_n % RING];
+    cur = &k->ring[kn_ring_push(&k->r)];
     cur->t = f->t_s;
     memcpy(cur->wt, f->thigh_gyro, sizeof(cur->wt));
     memcpy(cur->ws, f->shank_gyro, sizeof(cur->ws));
     memcpy(cur->at, f->thigh_accel, sizeof(cur->at));
     memcpy(cur->as, f->shank_accel, sizeof(cur->as));
     cur->knee = k->knee;
-    k->ring_n++;
 
     h = kn_imu_knee_half_window(dt);
-    if (dt > 0 && k->ring_n >= 2 * h + 1) {
+    if (dt > 0 && k->r.count >= 2 * h + 1) {
         struct sample *newest = ring_at(k, 0), *oldest = ring_at(k, 2 * h), *c = ring_at(k, h);
         double span = newest->t - oldest->t, at[3], as[3], w, trust, knee_acc;
 

@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "analysis/filter.h"
+#include "analysis/ring.h"
 #include "analysis/stride.h"
 
 #define HIST_CAP 4096u
-#define HIST_MASK (HIST_CAP - 1u)
 #define MIN_STRIDE_S 0.4
 #define MAX_STRIDE_S 2.5
 #define CV_STRIDES 10
@@ -23,7 +23,7 @@ struct point {
 
 struct kn_strides {
     struct point hist[HIST_CAP];
-    uint32_t head, count;
+    struct kn_ring ring;
     double open_ic;           /* NaN when none */
     double open_to;           /* toe-off after open_ic, NaN until seen */
     double times[CV_STRIDES];
@@ -50,6 +50,7 @@ void kn_strides_free(struct kn_strides *s)
 void kn_strides_reset(struct kn_strides *s)
 {
     memset(s, 0, sizeof(*s));
+    kn_ring_init(&s->ring, HIST_CAP);
     s->open_ic = NAN;
     s->open_to = NAN;
     s->typical_contact = NAN;
@@ -57,10 +58,7 @@ void kn_strides_reset(struct kn_strides *s)
 
 void kn_strides_sample(struct kn_strides *s, double t, double knee_deg, double accel_g)
 {
-    s->hist[s->head] = (struct point) { .t = t, .knee = knee_deg, .accel_g = accel_g };
-    s->head = (s->head + 1u) & HIST_MASK;
-    if (s->count < HIST_CAP)
-        s->count++;
+    s->hist[kn_ring_push(&s->ring)] = (struct point) { .t = t, .knee = knee_deg, .accel_g = accel_g };
 }
 
 void kn_strides_toe_off(struct kn_strides *s, double t)
@@ -88,7 +86,7 @@ double kn_strides_typical_contact(const struct kn_strides *s)
 
 static const struct point *at(const struct kn_strides *s, uint32_t back)
 {
-    return &s->hist[(s->head - 1u - back) & HIST_MASK];
+    return &s->hist[kn_ring_at(&s->ring, back)];
 }
 
 struct span {
@@ -100,7 +98,7 @@ static struct span knee_span(const struct kn_strides *s, double t0, double t1)
 {
     struct span r = { NAN, NAN };
 
-    for (uint32_t b = 0; b < s->count; b++) {
+    for (uint32_t b = 0; b < s->ring.count; b++) {
         const struct point *p = at(s, b);
 
         if (p->t > t1)
@@ -120,7 +118,7 @@ static struct span knee_span(const struct kn_strides *s, double t0, double t1)
 /* Knee at time t, interpolated. */
 static double knee_at(const struct kn_strides *s, double t)
 {
-    for (uint32_t b = 0; b + 1 < s->count; b++) {
+    for (uint32_t b = 0; b + 1 < s->ring.count; b++) {
         const struct point *hi = at(s, b), *lo = at(s, b + 1);
 
         if (lo->t <= t && hi->t >= t) {
@@ -136,7 +134,7 @@ static double accel_peak(const struct kn_strides *s, double t0, double t1)
 {
     double best = NAN;
 
-    for (uint32_t b = 0; b < s->count; b++) {
+    for (uint32_t b = 0; b < s->ring.count; b++) {
         const struct point *p = at(s, b);
 
         if (p->t > t1)
@@ -160,7 +158,8 @@ bool kn_strides_contact(struct kn_strides *s, double t, struct kn_stride *ret)
     if (isnan(start))
         return false;
     stride = t - start;
-    if (stride < MIN_STRIDE_S || stride > MAX_STRIDE_S || s->count == 0 || at(s, s->count - 1)->t > start) {
+    if (stride < MIN_STRIDE_S || stride > MAX_STRIDE_S || s->ring.count == 0 ||
+        at(s, s->ring.count - 1)->t > start) {
         if (stride > MAX_STRIDE_S)
             s->n_times = 0;
         return false;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <math.h>
 
+#include "analysis/alert-text.h"
 #include "client/jsonl.h"
 #include "client/report.h"
 
@@ -29,6 +30,7 @@ void kn_report_stride_json(GString *out, const struct kn_stride *s)
 
 void kn_report_alert_json(GString *out, const struct kn_alert *a)
 {
+    char text[KN_ALERT_TEXT_MAX];
     KnJsonLine j;
 
     kn_jsonl_begin(&j, out);
@@ -38,8 +40,11 @@ void kn_report_alert_json(GString *out, const struct kn_alert *a)
     kn_jsonl_num(&j, "t_s", a->t_s, 3);
     kn_jsonl_num(&j, "value", a->value, 2);
     kn_jsonl_num(&j, "threshold", a->threshold, 2);
-    kn_jsonl_str(&j, "unit", a->unit ? a->unit : "");
-    kn_jsonl_str(&j, "message", a->message);
+    kn_jsonl_str(&j, "unit", kn_unit_to_string(a->unit));
+    kn_jsonl_str(&j, "message", kn_alert_text(a, text, sizeof(text)));
+    kn_jsonl_int(&j, "message_code", a->message);
+    if (isfinite(a->arg))
+        kn_jsonl_num(&j, "message_arg", a->arg, 2);
     kn_jsonl_end(&j);
 }
 
@@ -114,8 +119,10 @@ void kn_report_stride_human(GString *out, const struct kn_stride *s)
 
 void kn_report_alert_human(GString *out, const struct kn_alert *a)
 {
-    g_string_append_printf(out, "%10.2f  !! %s %s: %s\n", a->t_s,
-                           kn_severity_to_string(a->severity), kn_alert_kind_to_string(a->kind), a->message);
+    char text[KN_ALERT_TEXT_MAX];
+
+    g_string_append_printf(out, "%10.2f  !! %s %s: %s\n", a->t_s, kn_severity_to_string(a->severity),
+                           kn_alert_kind_to_string(a->kind), kn_alert_text(a, text, sizeof(text)));
 }
 
 static void stat_human(GString *out, const char *name, const struct kn_stat *st, const char *unit, int decimals)

@@ -626,7 +626,9 @@ void kn_ble_push_alert(KnBle *ble, const KnBleAlert *in)
     a.seq = (uint16_t) (in->seq & 0xffff);
     a.kind = (uint8_t) in->alert.kind;
     a.severity = (uint8_t) in->alert.severity;
-    a.unit = (uint8_t) kn_gatt_unit_from_string(in->alert.unit);
+    a.unit = (uint8_t) in->alert.unit;
+    a.message = (uint8_t) in->alert.message;
+    a.arg = in->alert.arg;
     kn_gatt_split_time(in->wall_us / 1e6, &a.time_s, &a.time_ms);
     a.value = in->alert.value;
     a.threshold = in->alert.threshold;

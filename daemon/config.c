@@ -322,17 +322,12 @@ static gboolean check_groups(KnConfig *c, const KnConfigGroup *modules, gsize n_
     return TRUE;
 }
 
-KnConfig *kn_config_load(const char *path, const KnConfigGroup *modules, gsize n_modules,
-                         GError **error)
+static KnConfig *config_from_file(KnKeyFile *file, const KnConfigGroup *modules, gsize n_modules,
+                                  GError **error)
 {
     g_autoptr(KnConfig) c = g_new0(KnConfig, 1);
 
-    if (path)
-        c->file = kn_keyfile_load(path, error);
-    else if (g_file_test(KN_CONFIG_DEFAULT_PATH, G_FILE_TEST_EXISTS))
-        c->file = kn_keyfile_load(KN_CONFIG_DEFAULT_PATH, error);
-    else
-        c->file = kn_keyfile_new_empty();
+    c->file = file;
     if (!c->file)
         return NULL;
 
@@ -353,6 +348,27 @@ KnConfig *kn_config_load(const char *path, const KnConfigGroup *modules, gsize n
         return NULL;
     c->driver_opts.sim.side = c->driver_opts.side;
     return g_steal_pointer(&c);
+}
+
+KnConfig *kn_config_load(const char *path, const KnConfigGroup *modules, gsize n_modules,
+                         GError **error)
+{
+    KnKeyFile *file;
+
+    if (path)
+        file = kn_keyfile_load(path, error);
+    else if (g_file_test(KN_CONFIG_DEFAULT_PATH, G_FILE_TEST_EXISTS))
+        file = kn_keyfile_load(KN_CONFIG_DEFAULT_PATH, error);
+    else
+        file = kn_keyfile_new_empty();
+    return config_from_file(file, modules, n_modules, error);
+}
+
+KnConfig *kn_config_load_data(const char *name, const char *data, gsize len,
+                              const KnConfigGroup *modules, gsize n_modules, GError **error)
+{
+    return config_from_file(kn_keyfile_load_data(name, data, len, error), modules, n_modules,
+                            error);
 }
 
 void kn_config_free(KnConfig *c)

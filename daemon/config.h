@@ -50,6 +50,10 @@ typedef struct {
  * key: message". */
 KnConfig *kn_config_load(const char *path, const KnConfigGroup *modules, gsize n_modules,
                          GError **error);
+/* The same from len bytes of kneed.conf text named `name` (the fuzzer's
+ * way in: fuzz/fuzz-config.c). */
+KnConfig *kn_config_load_data(const char *name, const char *data, gsize len,
+                              const KnConfigGroup *modules, gsize n_modules, GError **error);
 void kn_config_free(KnConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KnConfig, kn_config_free)
 

@@ -4,6 +4,7 @@
  * pairing, the sleeve's I/O state. */
 #define G_LOG_DOMAIN "kneed"
 
+#include <math.h>
 #include <string.h>
 
 #include "daemon/core-private.h"
@@ -101,10 +102,9 @@ static gboolean record_pain(KnCore *c, guint score, KnPainLocation location, KnP
         ev.alert.t_s = kn_analysis_live(c->analysis)->t_s;
         ev.alert.value = score;
         ev.alert.threshold = KN_PAIN_RED_FLAG_ABOVE;
-        ev.alert.unit = "score";
-        g_snprintf(ev.alert.message, sizeof(ev.alert.message),
-                   "Severe pain (%u/10) reported: stop and rest; if it persists, "
-                   "have the knee checked by a professional.", score);
+        ev.alert.unit = KN_UNIT_SCORE;
+        ev.alert.message = KN_MSG_SEVERE_PAIN;
+        ev.alert.arg = NAN;
         ev.pain = &report;
         kn_core_emit_alert(c, &ev);
         if (ret_alert_seq)

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "analysis/alert-text.h"
 #include "daemon/core-private.h"
 
 /* A calibration works on this much fresh signal (the analysis uses its
@@ -479,6 +480,8 @@ static void on_stride(const struct kn_stride *stride, void *user_data)
 
 void kn_core_emit_alert(KnCore *c, KnAlertEvent *ev)
 {
+    char text[KN_ALERT_TEXT_MAX];
+
     ev->seq = ++c->status.alerts_raised;
     ev->wall_us = kn_core_get_wall_clock(c);
     ev->session_id = c->status.session_active ? c->status.session_id : 0;
@@ -488,8 +491,9 @@ void kn_core_emit_alert(KnCore *c, KnAlertEvent *ev)
                      "MESSAGE", "alert #%" G_GUINT64_FORMAT " %s (%s) at t=%.3f s: %s",
                      ev->seq, kn_alert_kind_to_string(ev->alert.kind),
                      kn_severity_to_string(ev->alert.severity), ev->alert.t_s,
-                     ev->alert.message,
+                     kn_alert_text(&ev->alert, text, sizeof(text)),
                      "KNEED_ALERT_KIND", "%s", kn_alert_kind_to_string(ev->alert.kind),
+                     "KNEED_ALERT_MESSAGE", "%s", kn_alert_message_to_string(ev->alert.message),
                      "KNEED_ALERT_SEVERITY", "%s", kn_severity_to_string(ev->alert.severity));
     kn_core_publishers_begin(c);
     for (guint i = 0; i < c->publishers->len; i++) {

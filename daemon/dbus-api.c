@@ -7,7 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis/alert-text.h"
 #include "daemon/dbus-api.h"
+#include "daemon/dbus-args.h"
 #include "daemon/frame-stream.h"
 #include "daemon/publisher.h"
 #include "dbus/kneed-dbus-generated.h"
@@ -123,49 +125,6 @@ static GVariant *thresholds_to_variant(const struct kn_params *p)
     return g_variant_builder_end(&b);
 }
 
-/* Any numeric D-Bus type; FALSE for the rest. */
-static gboolean variant_to_double(GVariant *v, double *ret)
-{
-    switch (g_variant_classify(v)) {
-    case G_VARIANT_CLASS_DOUBLE:
-        *ret = g_variant_get_double(v);
-        return TRUE;
-    case G_VARIANT_CLASS_BYTE:
-        *ret = g_variant_get_byte(v);
-        return TRUE;
-    case G_VARIANT_CLASS_INT16:
-        *ret = g_variant_get_int16(v);
-        return TRUE;
-    case G_VARIANT_CLASS_UINT16:
-        *ret = g_variant_get_uint16(v);
-        return TRUE;
-    case G_VARIANT_CLASS_INT32:
-        *ret = g_variant_get_int32(v);
-        return TRUE;
-    case G_VARIANT_CLASS_UINT32:
-        *ret = g_variant_get_uint32(v);
-        return TRUE;
-    case G_VARIANT_CLASS_INT64:
-        *ret = (double) g_variant_get_int64(v);
-        return TRUE;
-    case G_VARIANT_CLASS_UINT64:
-        *ret = (double) g_variant_get_uint64(v);
-        return TRUE;
-    case G_VARIANT_CLASS_BOOLEAN:
-    case G_VARIANT_CLASS_STRING:
-    case G_VARIANT_CLASS_OBJECT_PATH:
-    case G_VARIANT_CLASS_SIGNATURE:
-    case G_VARIANT_CLASS_HANDLE:
-    case G_VARIANT_CLASS_VARIANT:
-    case G_VARIANT_CLASS_MAYBE:
-    case G_VARIANT_CLASS_ARRAY:
-    case G_VARIANT_CLASS_TUPLE:
-    case G_VARIANT_CLASS_DICT_ENTRY:
-        break;
-    }
-    return FALSE;
-}
-
 /* ---- method handlers ---- */
 
 static void calibrate_done(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -227,17 +186,8 @@ static gboolean on_report_pain(KnDBusDaemon *sk, GDBusMethodInvocation *invocati
     KnPainTiming when;
     guint64 seq = 0;
 
-    if (!kn_pain_location_from_string(location, &where)) {
-        g_dbus_method_invocation_return_error(invocation, KN_ERROR, KN_ERROR_INVALID_ARGUMENT,
-            "unknown location '%s' (front, outside, inside, back)", location);
-        return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-    if (!kn_pain_timing_from_string(timing, &when)) {
-        g_dbus_method_invocation_return_error(invocation, KN_ERROR, KN_ERROR_INVALID_ARGUMENT,
-            "unknown timing '%s' (start, during, after)", timing);
-        return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-    if (!kn_core_report_pain(api->core, score, where, when, note, &seq, &error))
+    if (!kn_dbus_args_pain(location, timing, &where, &when, &error) ||
+        !kn_core_report_pain(api->core, score, where, when, note, &seq, &error))
         g_dbus_method_invocation_return_gerror(invocation, error);
     else
         kn_dbus_daemon_complete_report_pain(sk, invocation, seq);
@@ -282,17 +232,8 @@ static gboolean on_score_pain_mark(KnDBusDaemon *sk, GDBusMethodInvocation *invo
     KnPainTiming when;
     guint64 seq = 0;
 
-    if (!kn_pain_location_from_string(location, &where)) {
-        g_dbus_method_invocation_return_error(invocation, KN_ERROR, KN_ERROR_INVALID_ARGUMENT,
-            "unknown location '%s' (front, outside, inside, back)", location);
-        return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-    if (!kn_pain_timing_from_string(timing, &when)) {
-        g_dbus_method_invocation_return_error(invocation, KN_ERROR, KN_ERROR_INVALID_ARGUMENT,
-            "unknown timing '%s' (start, during, after)", timing);
-        return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-    if (!kn_core_score_pain_mark(api->core, mark_id, score, where, when, note, &seq, &error))
+    if (!kn_dbus_args_pain(location, timing, &where, &when, &error) ||
+        !kn_core_score_pain_mark(api->core, mark_id, score, where, when, note, &seq, &error))
         g_dbus_method_invocation_return_gerror(invocation, error);
     else
         kn_dbus_daemon_complete_score_pain_mark(sk, invocation, seq);
@@ -311,26 +252,11 @@ static gboolean on_set_thresholds(KnDBusDaemon *sk, GDBusMethodInvocation *invoc
                                   GVariant *thresholds, KnDBusApi *api)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GArray) updates = g_array_new(FALSE, FALSE, sizeof(KnThresholdUpdate));
-    GVariantIter iter;
-    const char *key;
-    GVariant *value;
+    g_autoptr(GArray) updates = NULL;
 
-    g_variant_iter_init(&iter, thresholds);
-    while (g_variant_iter_loop(&iter, "{&sv}", &key, &value)) {
-        KnThresholdUpdate u = { .key = key };
-
-        if (!variant_to_double(value, &u.value)) {
-            g_dbus_method_invocation_return_error(invocation, KN_ERROR,
-                KN_ERROR_INVALID_ARGUMENT, "'%s': not a number (D-Bus type %s)", key,
-                g_variant_get_type_string(value));
-            g_variant_unref(value);
-            return G_DBUS_METHOD_INVOCATION_HANDLED;
-        }
-        g_array_append_val(updates, u);
-    }
     /* The keys point into thresholds, alive until we return. */
-    if (!kn_core_set_thresholds(api->core, (const KnThresholdUpdate *) updates->data,
+    if (!kn_dbus_args_thresholds(thresholds, &updates, &error) ||
+        !kn_core_set_thresholds(api->core, (const KnThresholdUpdate *) updates->data,
                                 updates->len, &error))
         g_dbus_method_invocation_return_gerror(invocation, error);
     else
@@ -446,22 +372,10 @@ static gboolean on_set_flex_calibration(KnDBusDaemon *sk, GDBusMethodInvocation 
                                         GVariant *points, KnDBusApi *api)
 {
     g_autoptr(GError) error = NULL;
-    KnFlexCal cal = { 0 };
-    GVariantIter iter;
-    double raw, deg;
+    KnFlexCal cal;
 
-    if (g_variant_n_children(points) > KN_FLEX_CAL_MAX_POINTS) {
-        g_dbus_method_invocation_return_error(invocation, KN_ERROR, KN_ERROR_INVALID_ARGUMENT,
-            "at most %d points", KN_FLEX_CAL_MAX_POINTS);
-        return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-    g_variant_iter_init(&iter, points);
-    while (g_variant_iter_next(&iter, "(dd)", &raw, &deg)) {
-        cal.p[cal.n].raw = raw;
-        cal.p[cal.n].deg = deg;
-        cal.n++;
-    }
-    if (!kn_core_set_flex_calibration(api->core, &cal, &error))
+    if (!kn_dbus_args_flex_points(points, &cal, &error) ||
+        !kn_core_set_flex_calibration(api->core, &cal, &error))
         g_dbus_method_invocation_return_gerror(invocation, error);
     else
         kn_dbus_daemon_complete_set_flex_calibration(sk, invocation);
@@ -660,11 +574,16 @@ static void publish_alert(gpointer data, const KnAlertEvent *ev)
 {
     KnDBusApi *api = data;
     GVariantBuilder details;
+    char text[KN_ALERT_TEXT_MAX];
 
     g_variant_builder_init(&details, G_VARIANT_TYPE_VARDICT);
     g_variant_builder_add(&details, "{sv}", "t_s", g_variant_new_double(ev->alert.t_s));
     g_variant_builder_add(&details, "{sv}", "unit",
-                          g_variant_new_string(ev->alert.unit ? ev->alert.unit : ""));
+                          g_variant_new_string(kn_unit_to_string(ev->alert.unit)));
+    g_variant_builder_add(&details, "{sv}", "message_code",
+                          g_variant_new_uint32(ev->alert.message));
+    if (isfinite(ev->alert.arg))
+        g_variant_builder_add(&details, "{sv}", "message_arg", g_variant_new_double(ev->alert.arg));
     if (ev->sample_monotonic_us)
         g_variant_builder_add(&details, "{sv}", "sample_monotonic_us",
                               g_variant_new_int64(ev->sample_monotonic_us));
@@ -689,7 +608,8 @@ static void publish_alert(gpointer data, const KnAlertEvent *ev)
      * follows with the next flush. */
     kn_dbus_daemon_emit_alert(api->daemon, ev->seq, kn_alert_kind_to_string(ev->alert.kind),
                               kn_severity_to_string(ev->alert.severity), ev->wall_us,
-                              ev->alert.value, ev->alert.threshold, ev->alert.message,
+                              ev->alert.value, ev->alert.threshold,
+                              kn_alert_text(&ev->alert, text, sizeof(text)),
                               g_variant_builder_end(&details));
     kn_dbus_daemon_set_alert_count(api->daemon, ev->seq);
 }

@@ -298,28 +298,11 @@ int kn_gatt_live_unpack(const uint8_t *buf, size_t len, struct kn_gatt_live *ret
 
 /* ---- Alerts ---- */
 
-enum kn_gatt_unit kn_gatt_unit_from_string(const char *unit)
-{
-    static const struct {
-        const char *name;
-        enum kn_gatt_unit unit;
-    } units[] = {
-        { "deg", KN_GATT_UNIT_DEG },
-        { "deg/s", KN_GATT_UNIT_DPS },
-        { "spm", KN_GATT_UNIT_SPM },
-        { "g", KN_GATT_UNIT_G },
-        { "score", KN_GATT_UNIT_SCORE },
-        { "strides", KN_GATT_UNIT_STRIDES },
-        { "s", KN_GATT_UNIT_S },
-    };
-
-    if (!unit)
-        return KN_GATT_UNIT_NONE;
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-        if (strcmp(units[i].name, unit) == 0)
-            return units[i].unit;
-    return KN_GATT_UNIT_NONE;
-}
+/* The unit and message bytes are the analysis' enums as they are. */
+_Static_assert(KN_UNIT_DEG == 1 && KN_UNIT_DPS == 2 && KN_UNIT_SPM == 3 && KN_UNIT_G == 4 &&
+               KN_UNIT_SCORE == 5 && KN_UNIT_STRIDES == 6 && KN_UNIT_S == 7,
+               "docs/gatt.md numbers the units");
+_Static_assert(KN_MSG_COUNT <= 0xff, "a message code is one byte");
 
 void kn_gatt_split_time(double t_s, uint32_t *ret_s, uint16_t *ret_ms)
 {
@@ -354,6 +337,8 @@ int kn_gatt_alert_pack(const struct kn_gatt_alert *a, uint8_t *buf, size_t size)
     put_u16(buf + 11, a->time_ms > 999 ? 999 : a->time_ms);
     put_u16(buf + 13, enc_s16(a->value, 10));
     put_u16(buf + 15, enc_s16(a->threshold, 10));
+    buf[17] = a->message;
+    put_u16(buf + 18, enc_s16(a->arg, 10));
     return KN_GATT_ALERT_LEN;
 }
 
@@ -363,7 +348,7 @@ int kn_gatt_alert_unpack(const uint8_t *buf, size_t len, struct kn_gatt_alert *r
         return -EMSGSIZE;
     if (buf[0] != KN_GATT_VERSION)
         return -EPROTONOSUPPORT;
-    if (len < KN_GATT_ALERT_LEN)
+    if (len < KN_GATT_ALERT_MIN_LEN)
         return -EMSGSIZE;
     ret->wall_clock = buf[1] & 0x01;
     ret->late = buf[1] & 0x02;
@@ -375,8 +360,14 @@ int kn_gatt_alert_unpack(const uint8_t *buf, size_t len, struct kn_gatt_alert *r
     ret->time_ms = get_u16(buf + 11);
     ret->value = dec_s16(get_u16(buf + 13), 10);
     ret->threshold = dec_s16(get_u16(buf + 15), 10);
+    ret->message = 0;
+    ret->arg = NAN;
     if (ret->time_ms > 999)
         return -ERANGE;
+    if (len < KN_GATT_ALERT_LEN)
+        return KN_GATT_ALERT_MIN_LEN;
+    ret->message = buf[17];
+    ret->arg = dec_s16(get_u16(buf + 18), 10);
     return KN_GATT_ALERT_LEN;
 }
 

@@ -123,19 +123,11 @@ int kn_gatt_live_unpack(const uint8_t *buf, size_t len, struct kn_gatt_live *ret
 
 /* ---- Alerts ---- */
 
-#define KN_GATT_ALERT_LEN 17
+/* Version 1 grew by appending (docs/gatt.md): a 17-byte value is one
+ * from before the message code, and is still decoded. */
+#define KN_GATT_ALERT_LEN 20
+#define KN_GATT_ALERT_MIN_LEN 17
 #define KN_GATT_ALERT_KIND_NONE 0xff
-
-enum kn_gatt_unit {
-    KN_GATT_UNIT_NONE = 0,
-    KN_GATT_UNIT_DEG = 1,
-    KN_GATT_UNIT_DPS = 2,
-    KN_GATT_UNIT_SPM = 3,
-    KN_GATT_UNIT_G = 4,
-    KN_GATT_UNIT_SCORE = 5,
-    KN_GATT_UNIT_STRIDES = 6,
-    KN_GATT_UNIT_S = 7,
-};
 
 struct kn_gatt_alert {
     bool wall_clock;              /* time is Unix time, else sensor time */
@@ -143,19 +135,21 @@ struct kn_gatt_alert {
     uint16_t seq;
     uint8_t kind;                 /* enum kn_alert_kind, or KN_GATT_ALERT_KIND_NONE */
     uint8_t severity;             /* enum kn_severity */
-    uint8_t unit;                 /* enum kn_gatt_unit */
+    uint8_t unit;                 /* enum kn_unit: its values are the wire's */
     uint32_t time_s;
     uint16_t time_ms;
     double value;                 /* in `unit`; NaN n/a */
     double threshold;
+    uint8_t message;              /* enum kn_alert_message: its values are the wire's */
+    double arg;                   /* the message's other number (0.1 resolution); NaN n/a */
 };
 
-/* "deg", "deg/s", "spm", "g", "score", "strides", "s"; NULL or unknown -> NONE. */
-enum kn_gatt_unit kn_gatt_unit_from_string(const char *unit);
 /* Splits a non-negative time in seconds into whole seconds and ms
  * (rounded to the nearest ms, carrying into the seconds). */
 void kn_gatt_split_time(double t_s, uint32_t *ret_s, uint16_t *ret_ms);
 int kn_gatt_alert_pack(const struct kn_gatt_alert *a, uint8_t *buf, size_t size);
+/* Accepts KN_GATT_ALERT_MIN_LEN bytes (message KN_MSG_NONE, arg NaN) or
+ * more; returns the bytes decoded. */
 int kn_gatt_alert_unpack(const uint8_t *buf, size_t len, struct kn_gatt_alert *ret);
 
 /* ---- Control Point ---- */

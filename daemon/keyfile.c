@@ -90,18 +90,15 @@ KnKeyFile *kn_keyfile_new_empty(void)
     return kf;
 }
 
-KnKeyFile *kn_keyfile_load(const char *path, GError **error)
+/* Takes text (NUL-terminated, len bytes before the NUL). */
+static KnKeyFile *load_text(const char *path, char *text, gsize len, GError **error)
 {
     g_autoptr(KnKeyFile) kf = g_new0(KnKeyFile, 1);
     g_autoptr(GError) local = NULL;
-    gsize len;
 
     kf->path = g_strdup(path);
     kf->kf = g_key_file_new();
-    if (!g_file_get_contents(path, &kf->text, &len, &local)) {
-        g_set_error(error, KN_CONFIG_ERROR, KN_CONFIG_ERROR_IO, "%s: %s", path, local->message);
-        return NULL;
-    }
+    kf->text = text;
     if (strlen(kf->text) != len || !g_utf8_validate(kf->text, (gssize) len, NULL)) {
         g_set_error(error, KN_CONFIG_ERROR, KN_CONFIG_ERROR_PARSE,
                     "%s: not a UTF-8 text file", path);
@@ -119,6 +116,24 @@ KnKeyFile *kn_keyfile_load(const char *path, GError **error)
         return NULL;
     }
     return g_steal_pointer(&kf);
+}
+
+KnKeyFile *kn_keyfile_load(const char *path, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    char *text = NULL;
+    gsize len;
+
+    if (!g_file_get_contents(path, &text, &len, &local)) {
+        g_set_error(error, KN_CONFIG_ERROR, KN_CONFIG_ERROR_IO, "%s: %s", path, local->message);
+        return NULL;
+    }
+    return load_text(path, text, len, error);
+}
+
+KnKeyFile *kn_keyfile_load_data(const char *name, const char *data, gsize len, GError **error)
+{
+    return load_text(name, g_strndup(data, len), len, error);
 }
 
 void kn_keyfile_free(KnKeyFile *kf)
@@ -273,43 +288,100 @@ gboolean kn_keyfile_get_boolean(const KnKeyFile *kf, const char *group, const ch
     return TRUE;
 }
 
+/* GKeyFile's escapes, decoded here: \s \n \t \r \\ and, in a list,
+ * \; for a ';' that does not separate.  GLib 2.74's own decoder (in
+ * g_key_file_get_string_list) sets its GError twice for a value with an
+ * invalid escape followed by a trailing backslash, or ending in one: a
+ * GLib warning and a leaked error for one bad line of kneed.conf (found
+ * by fuzz/fuzz-config.c).  Returns the items (one unless list), or NULL
+ * with *error naming file, line and key. */
+static GPtrArray *unescape(const KnKeyFile *kf, const char *group, const char *key,
+                           const char *raw, gboolean list, GError **error)
+{
+    g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GString) cur = g_string_new(NULL);
+
+    for (const char *p = raw; *p; p++) {
+        if (list && *p == ';') {
+            g_ptr_array_add(items, g_string_free(g_steal_pointer(&cur), FALSE));
+            cur = g_string_new(NULL);
+            continue;
+        }
+        if (*p != '\\') {
+            g_string_append_c(cur, *p);
+            continue;
+        }
+        switch (*++p) {
+        case 's':
+            g_string_append_c(cur, ' ');
+            break;
+        case 'n':
+            g_string_append_c(cur, '\n');
+            break;
+        case 't':
+            g_string_append_c(cur, '\t');
+            break;
+        case 'r':
+            g_string_append_c(cur, '\r');
+            break;
+        case '\\':
+            g_string_append_c(cur, '\\');
+            break;
+        case ';':
+            if (list) {
+                g_string_append_c(cur, ';');
+                break;
+            }
+            /* fall through */
+        default:
+            if (!*p) {
+                kn_keyfile_set_error(kf, error, group, key, "the value ends with a lone '\\'");
+                return NULL;
+            }
+            kn_keyfile_set_error(kf, error, group, key, "invalid escape sequence '\\%.*s'",
+                                 (int) g_utf8_skip[*(const guchar *) p], p);
+            return NULL;
+        }
+    }
+    /* a list's last item, or the one string */
+    g_ptr_array_add(items, g_string_free(g_steal_pointer(&cur), FALSE));
+    return g_steal_pointer(&items);
+}
+
 gboolean kn_keyfile_get_string(const KnKeyFile *kf, const char *group, const char *key,
                                char **inout, GError **error)
 {
-    g_autoptr(GError) local = NULL;
-    char *v;
+    g_autofree char *raw = g_key_file_get_value(kf->kf, group, key, NULL);
+    g_autoptr(GPtrArray) items = NULL;
 
-    if (!g_key_file_has_key(kf->kf, group, key, NULL))
+    if (!raw)
         return TRUE;
-    v = g_key_file_get_string(kf->kf, group, key, &local);
-    if (!v) {
-        kn_keyfile_set_error(kf, error, group, key, "%s", local->message);
+    items = unescape(kf, group, key, raw, FALSE, error);
+    if (!items)
         return FALSE;
-    }
     g_free(*inout);
-    *inout = g_strstrip(v);
+    *inout = g_strstrip(g_steal_pointer(&items->pdata[0]));
     return TRUE;
 }
 
 char **kn_keyfile_get_list(const KnKeyFile *kf, const char *group, const char *key,
                            GError **error)
 {
-    g_autoptr(GError) local = NULL;
-    g_auto(GStrv) items = NULL;
+    g_autofree char *raw = g_key_file_get_value(kf->kf, group, key, NULL);
+    g_autoptr(GPtrArray) items = NULL;
     g_autoptr(GStrvBuilder) b = NULL;
 
-    if (!g_key_file_has_key(kf->kf, group, key, NULL))
+    if (!raw)
         return NULL;
-    items = g_key_file_get_string_list(kf->kf, group, key, NULL, &local);
-    if (!items) {
-        kn_keyfile_set_error(kf, error, group, key, "%s", local->message);
+    items = unescape(kf, group, key, raw, TRUE, error);
+    if (!items)
         return NULL;
-    }
     b = g_strv_builder_new();
-    for (size_t i = 0; items[i]; i++) {
-        g_strstrip(items[i]);
-        if (*items[i])
-            g_strv_builder_add(b, items[i]);
+    for (guint i = 0; i < items->len; i++) {
+        char *item = g_strstrip(g_ptr_array_index(items, i));
+
+        if (*item)
+            g_strv_builder_add(b, item);
     }
     return g_strv_builder_end(b);
 }

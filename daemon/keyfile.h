@@ -33,6 +33,9 @@ guint kn_keyfile_find_line(const char *text, const char *group, const char *key)
 typedef struct _KnKeyFile KnKeyFile;
 
 KnKeyFile *kn_keyfile_load(const char *path, GError **error);
+/* The same from len bytes of text, named `name` in messages (relative
+ * paths in it are relative to name's directory). */
+KnKeyFile *kn_keyfile_load_data(const char *name, const char *data, gsize len, GError **error);
 /* No file: every getter finds nothing. */
 KnKeyFile *kn_keyfile_new_empty(void);
 void kn_keyfile_free(KnKeyFile *kf);

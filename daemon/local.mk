@@ -13,6 +13,7 @@ daemon_libkneedcore_a_SOURCES = \
 	daemon/iio-config.h daemon/iio-config.c \
 	daemon/state-dir.h daemon/state-dir.c \
 	daemon/dbus-api.h daemon/dbus-api.c \
+	daemon/dbus-args.h daemon/dbus-args.c \
 	daemon/frame-stream.h daemon/frame-stream.c \
 	daemon/log.h daemon/log.c \
 	daemon/sd.h daemon/sd.c
@@ -20,7 +21,7 @@ daemon_libkneedcore_a_SOURCES = \
 sbin_PROGRAMS += daemon/kneed
 daemon_kneed_CPPFLAGS = $(daemon_libkneedcore_a_CPPFLAGS)
 daemon_kneed_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(SYSTEMD_CFLAGS)
-daemon_kneed_SOURCES = daemon/main.c
+daemon_kneed_SOURCES = daemon/main.c daemon/modules.h daemon/modules.c
 daemon_kneed_LDADD = \
 	sleeve/libkneesleeve.a \
 	sleeve/libkneesleevecore.a \

@@ -15,29 +15,18 @@
 #include <locale.h>
 #include <stdio.h>
 
-#include "daemon/ble-config.h"
 #include "daemon/ble-publisher.h"
 #include "daemon/config.h"
 #include "daemon/core.h"
 #include "daemon/dbus-api.h"
 #include "daemon/log.h"
+#include "daemon/modules.h"
 #include "daemon/sd.h"
 #include "daemon/state-dir.h"
-#include "sleeve/sleeve-config.h"
 #include "sleeve/sleeve.h"
 
 #define EXIT_USAGE 64
 #define EXIT_CONFIG 78
-
-/* Configuration groups owned by modules (config.h's extension point).  A
- * module not built in yet keeps its group accepted so that a shared
- * kneed.conf works with every build. */
-static const KnConfigGroup module_groups[] = {
-    { KN_BLE_CONFIG_GROUP, kn_ble_settings_check_group, NULL },   /* the BLE peripheral */
-    { KN_SLEEVE_GROUP_BUTTON, kn_sleeve_settings_check_group, NULL },   /* the sleeve's I/O */
-    { KN_SLEEVE_GROUP_HAPTIC, kn_sleeve_settings_check_group, NULL },
-    { KN_SLEEVE_GROUP_LED, kn_sleeve_settings_check_group, NULL },
-};
 
 typedef struct {
     const char *config_path;        /* NULL: the default */
@@ -54,6 +43,14 @@ typedef struct {
     guint name_id;
     gboolean name_owned;
 } Daemon;
+
+static KnConfig *load_config(const char *path, GError **error)
+{
+    gsize n;
+    const KnConfigGroup *modules = kn_config_modules(&n);
+
+    return kn_config_load(path, modules, n, error);
+}
 
 static const char *bus_name(GBusType type)
 {
@@ -166,7 +163,7 @@ static gboolean on_reload_signal(gpointer user_data)
     g_autoptr(KnConfig) config = NULL;
 
     kn_systemd_reloading(d->sd);
-    config = kn_config_load(d->config_path, module_groups, G_N_ELEMENTS(module_groups), &error);
+    config = load_config(d->config_path, &error);
     if (!config || !kn_core_set_options(d->core, &config->core_opts, &error)) {
         g_warning("reload failed, keeping the current configuration: %s", error->message);
         kn_systemd_ready(d->sd);
@@ -250,7 +247,7 @@ int main(int argc, char **argv)
     d.config_path = config_path;
     d.bus_type = session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM;
 
-    d.config = kn_config_load(config_path, module_groups, G_N_ELEMENTS(module_groups), &error);
+    d.config = load_config(config_path, &error);
     if (!d.config) {
         g_printerr("kneed: %s\n", error->message);
         return EXIT_CONFIG;

@@ -115,36 +115,58 @@ void kn_recording_reader_free(KnRecordingReader *r)
         fclose(r->fp);
     kn_recording_meta_clear(&r->meta);
     g_free(r->field_col);
-    free(r->buf);
+    g_free(r->buf);
     g_free(r->name);
     g_free(r);
 }
 
-/* Reads one line without its terminator.  Returns 1, 0 at EOF, -1 on error. */
+/* Reads one line without its terminator.  Returns 1, 0 at EOF, -1 on
+ * error.  A line is at most KN_RECORDING_LINE_MAX bytes: the buffer is
+ * bounded by what a recording needs, not by what a file holds (a file
+ * without a newline, /dev/zero, would otherwise take all memory). */
 static int read_line(KnRecordingReader *r, char **ret_line, GError **error)
 {
-    ssize_t n;
+    gboolean nul = FALSE;
+    size_t n = 0;
+    int c;
 
     errno = 0;
-    n = getline(&r->buf, &r->buf_len, r->fp);
-    if (n < 0) {
-        if (ferror(r->fp)) {
-            g_set_error(error, KN_RECORDING_ERROR, KN_RECORDING_ERROR_IO,
-                        "%s:%" G_GUINT64_FORMAT ": read error: %s",
-                        r->name, r->line + 1, g_strerror(errno));
+    while ((c = getc_unlocked(r->fp)) != EOF && c != '\n') {
+        if (n == KN_RECORDING_LINE_MAX) {
+            g_set_error(error, KN_RECORDING_ERROR, KN_RECORDING_ERROR_FORMAT,
+                        "%s:%" G_GUINT64_FORMAT ": line longer than %d bytes",
+                        r->name, r->line + 1, KN_RECORDING_LINE_MAX);
             return -1;
         }
-        return 0;
+        if (n + 1 >= r->buf_len) {
+            r->buf_len = MIN(MAX(r->buf_len * 2, 256), KN_RECORDING_LINE_MAX + 1);
+            r->buf = g_realloc(r->buf, r->buf_len);
+        }
+        nul |= c == '\0';
+        r->buf[n++] = (char) c;
     }
+    if (c == EOF && ferror(r->fp)) {
+        g_set_error(error, KN_RECORDING_ERROR, KN_RECORDING_ERROR_IO,
+                    "%s:%" G_GUINT64_FORMAT ": read error: %s",
+                    r->name, r->line + 1, g_strerror(errno));
+        return -1;
+    }
+    if (c == EOF && n == 0)
+        return 0;
     r->line++;
-    if (memchr(r->buf, '\0', (size_t) n)) {
+    if (nul) {
         g_set_error(error, KN_RECORDING_ERROR, KN_RECORDING_ERROR_FORMAT,
                     "%s:%" G_GUINT64_FORMAT ": binary data (NUL byte) in a text recording",
                     r->name, r->line);
         return -1;
     }
-    while (n > 0 && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r'))
-        r->buf[--n] = '\0';
+    if (!r->buf) {
+        r->buf_len = 256;
+        r->buf = g_malloc(r->buf_len);
+    }
+    while (n > 0 && r->buf[n - 1] == '\r')
+        n--;
+    r->buf[n] = '\0';
     *ret_line = r->buf;
     return 1;
 }
@@ -239,29 +261,11 @@ static gboolean parse_header(KnRecordingReader *r, const char *line, GError **er
     return TRUE;
 }
 
-KnRecordingReader *kn_recording_reader_open(const char *path, GError **error)
+static KnRecordingReader *reader_start(KnRecordingReader *reader, GError **error)
 {
-    g_autoptr(KnRecordingReader) r = g_new0(KnRecordingReader, 1);
+    g_autoptr(KnRecordingReader) r = reader;
     char *line = NULL;
     int k;
-
-    r->meta.extra = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    r->meta.side = KN_SIDE_RIGHT;
-    if (strcmp(path, "-") == 0) {
-        r->name = g_strdup("<stdin>");
-        r->fp = stdin;
-    } else {
-        r->name = g_strdup(path);
-        r->fp = fopen(path, "re");
-        if (!r->fp) {
-            int err = errno;
-
-            g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err),
-                        "%s: cannot open: %s", path, g_strerror(err));
-            return NULL;
-        }
-        r->own_fp = TRUE;
-    }
 
     k = read_line(r, &line, error);
     if (k < 0)
@@ -293,6 +297,44 @@ KnRecordingReader *kn_recording_reader_open(const char *path, GError **error)
         break;
     }
     return g_steal_pointer(&r);
+}
+
+static KnRecordingReader *reader_new(const char *name)
+{
+    KnRecordingReader *r = g_new0(KnRecordingReader, 1);
+
+    r->meta.extra = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    r->meta.side = KN_SIDE_RIGHT;
+    r->name = g_strdup(name);
+    return r;
+}
+
+KnRecordingReader *kn_recording_reader_open(const char *path, GError **error)
+{
+    KnRecordingReader *r;
+
+    if (strcmp(path, "-") == 0)
+        return kn_recording_reader_new_for_stream(stdin, "<stdin>", error);
+    r = reader_new(path);
+    r->fp = fopen(path, "re");
+    if (!r->fp) {
+        int err = errno;
+
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err),
+                    "%s: cannot open: %s", path, g_strerror(err));
+        kn_recording_reader_free(r);
+        return NULL;
+    }
+    r->own_fp = TRUE;
+    return reader_start(r, error);
+}
+
+KnRecordingReader *kn_recording_reader_new_for_stream(FILE *fp, const char *name, GError **error)
+{
+    KnRecordingReader *r = reader_new(name);
+
+    r->fp = fp;
+    return reader_start(r, error);
 }
 
 const KnRecordingMeta *kn_recording_reader_meta(const KnRecordingReader *r)

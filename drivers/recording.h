@@ -22,6 +22,8 @@
 #include "analysis/params.h"
 
 #define KN_RECORDING_MAGIC "# kneed-recording v1"
+/* Longest line a reader accepts, in bytes (its terminator left out). */
+#define KN_RECORDING_LINE_MAX 65536
 
 #define KN_RECORDING_ERROR (kn_recording_error_quark())
 GQuark kn_recording_error_quark(void);
@@ -44,6 +46,8 @@ typedef struct _KnRecordingReader KnRecordingReader;
 
 /* path "-" reads standard input. */
 KnRecordingReader *kn_recording_reader_open(const char *path, GError **error);
+/* Reads fp (not closed by the reader), naming it `name` in messages. */
+KnRecordingReader *kn_recording_reader_new_for_stream(FILE *fp, const char *name, GError **error);
 void kn_recording_reader_free(KnRecordingReader *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KnRecordingReader, kn_recording_reader_free)
 

@@ -52,6 +52,17 @@ tests_test_sim_runs_SOURCES = tests/test-sim-runs.c tests/sim-score.h tests/sim-
 tests_test_sim_runs_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_sim_runs_LDADD = $(TEST_C_LDADD)
 
+analysis_unit_tests += tests/test-alert-text
+tests_test_alert_text_SOURCES = tests/test-alert-text.c analysis/alert-text.h analysis/alert-text.c
+tests_test_alert_text_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_alert_text_LDADD = $(GLIB_LIBS) -lm
+
+# Links only the module it tests.
+analysis_unit_tests += tests/test-ring
+tests_test_ring_SOURCES = tests/test-ring.c analysis/ring.h analysis/ring.c
+tests_test_ring_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_ring_LDADD = $(GLIB_LIBS)
+
 check_PROGRAMS += $(analysis_unit_tests)
 TESTS += $(analysis_unit_tests)
 

@@ -269,7 +269,10 @@ static void push_alert(Harness *h, GVariant *d)
     a.alert.value = dict_d(d, "value", NAN);
     a.alert.threshold = dict_d(d, "threshold", NAN);
     g_variant_lookup(d, "unit", "&s", &unit);
-    a.alert.unit = g_intern_string(unit);
+    if (kn_unit_from_string(unit, &a.alert.unit) < 0)
+        a.alert.unit = KN_UNIT_NONE;
+    a.alert.message = (enum kn_alert_message) dict_u(d, "message", KN_MSG_NONE);
+    a.alert.arg = dict_d(d, "arg", NAN);
     kn_ble_push_alert(h->ble, &a);
 }
 

@@ -3,7 +3,8 @@ daemon_unit_tests = \
 	tests/test-config \
 	tests/test-core \
 	tests/test-drivers \
-	tests/test-error
+	tests/test-error \
+	tests/test-dbus-args
 
 check_PROGRAMS += $(daemon_unit_tests)
 TESTS += $(daemon_unit_tests)
@@ -16,6 +17,9 @@ tests_test_config_LDADD = $(TEST_DAEMON_LDADD)
 
 tests_test_core_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_core_LDADD = $(TEST_DAEMON_LDADD)
+
+tests_test_dbus_args_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_dbus_args_LDADD = $(TEST_DAEMON_LDADD)
 
 tests_test_drivers_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_drivers_LDADD = $(TEST_C_LDADD)

@@ -63,6 +63,9 @@ ALERT_KINDS = ['hyperextension', 'instability', 'range_loss', 'locking', 'low_ca
                'overstride', 'high_impact', 'pain']
 SEVERITIES = ['info', 'warning', 'critical']
 UNITS = ['none', 'deg', 'deg/s', 'spm', 'g', 'score', 'strides', 's']
+# Alert message codes (docs/gatt.md, analysis/events.h enum kn_alert_message)
+MESSAGES = ['none', 'hyperextension', 'buckling', 'wobble', 'range_loss', 'locking',
+            'low_cadence', 'overstride', 'high_impact', 'severe_pain']
 STATES = ['idle', 'streaming', 'degraded', 'calibrating']
 SOURCES = ['none', 'simulated', 'replay', 'sensors']
 RESULTS = {1: 'success', 2: 'op-code-not-supported', 3: 'invalid-parameter',
@@ -134,13 +137,22 @@ def decode_live(value):
 
 
 def decode_alert(value):
+    '''A value of 17 bytes is one from before the message code was appended
+    (docs/gatt.md): message None.'''
     _check_version(value, 'alert')
     if len(value) < 17:
         raise DecodeError(f'alert: {len(value)} bytes, at least 17 expected')
     flags, seq, kind, severity, unit, secs, ms, val, thr = struct.unpack_from('<BHBBBIHhh', value, 1)
     if ms > 999:
         raise DecodeError(f'alert: {ms} ms')
+    message, arg = None, None
+    if len(value) >= 20:
+        code, raw = struct.unpack_from('<Bh', value, 17)
+        message = MESSAGES[code] if code < len(MESSAGES) else code
+        arg = _s16(raw, 10)
     return {
+        'message': message,
+        'arg': arg,
         'wall_clock': bool(flags & 1),
         'late': bool(flags & 2),
         'seq': seq,

@@ -18,6 +18,7 @@ import time
 import unittest
 
 import gi
+import taprunner
 gi.require_version('Gio', '2.0')
 from gi.repository import Gio, GLib  # noqa: E402
 
@@ -52,9 +53,8 @@ SLOW = float(os.environ.get('KNEED_TEST_SLOWDOWN', '1'))
 
 
 def skip_all(reason):
-    """Skip the whole test program (automake's SKIP)."""
-    print('SKIP: ' + reason)
-    sys.exit(77)
+    """Skip the whole test program (automake's SKIP, tests/taprunner.py)."""
+    taprunner.skip_all(reason)
 
 
 class PrivateBus:
@@ -102,6 +102,40 @@ def name_owned(conn, name=NAME):
                        'NameHasOwner', GLib.Variant('(s)', (name,)), GLib.VariantType('(b)'),
                        Gio.DBusCallFlags.NONE, 5000, None)
     return r.unpack()[0]
+
+
+def _bus_call(conn, method, args, reply, iface='org.freedesktop.DBus'):
+    return conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', iface, method, args,
+                          GLib.VariantType(reply), Gio.DBusCallFlags.NONE, 5000, None).unpack()
+
+
+def match_rules_of(conn, pid):
+    """How many match rules the bus holds for the connection(s) of process
+    pid (dbus-daemon's Debug.Stats): a client's signal subscriptions are
+    in place once they are there."""
+    rules = 0
+    for name in _bus_call(conn, 'ListNames', None, '(as)')[0]:
+        if not name.startswith(':'):
+            continue
+        try:
+            if _bus_call(conn, 'GetConnectionUnixProcessID', GLib.Variant('(s)', (name,)),
+                         '(u)')[0] != pid:
+                continue
+            stats = _bus_call(conn, 'GetConnectionStats', GLib.Variant('(s)', (name,)),
+                              '(a{sv})', iface='org.freedesktop.DBus.Debug.Stats')[0]
+        except GLib.Error:
+            continue        # gone meanwhile
+        rules += stats.get('MatchRules', 0)
+    return rules
+
+
+def wait_subscribed(conn, proc, rules, timeout=10, what='the client'):
+    """Waits until process proc (a Popen) has at least `rules` match rules
+    on the bus: signals emitted from then on reach it."""
+    wait_for(lambda: proc.poll() is not None or match_rules_of(conn, proc.pid) >= rules, timeout,
+             '%s to subscribe' % what)
+    if proc.poll() is not None:
+        raise AssertionError('%s exited with %d before subscribing' % (what, proc.returncode))
 
 
 def iterate(seconds):
@@ -286,27 +320,19 @@ class TmpDirTestCase(unittest.TestCase):
         shutil.rmtree(self.tmpdir, ignore_errors=True)
 
 
-def sim_available():
-    """The simulated sleeve model exists (not the placeholder): kneed
-    accepts a default configuration."""
-    with tempfile.TemporaryDirectory() as d:
-        conf = os.path.join(d, 'k.conf')
-        with open(conf, 'w') as f:
-            f.write('[daemon]\nsource = simulated\n')
-        r = subprocess.run([KNEED, '--check-config', '--config', conf], capture_output=True)
-        return r.returncode == 0
-
-
 def main():
-    if not os.path.exists(KNEED):
-        skip_all('kneed not built at ' + KNEED)
+    """Runs the calling script's tests (tests/taprunner.py).  A kneed that
+    is not built is an error (make check builds it), not a skip."""
+    if not os.access(KNEED, os.X_OK):
+        taprunner.bail_out('kneed is not built at %s (run from the build directory or set '
+                           'KNEED_BUILDDIR)' % KNEED)
     if not shutil.which('dbus-daemon'):
-        skip_all('dbus-daemon not installed')
-    unittest.main(verbosity=2)
+        skip_all('dbus-daemon is not installed (Debian package dbus)')
+    taprunner.main()
 
 
 __all__ = ['Client', 'Daemon', 'PrivateBus', 'TmpDirTestCase', 'GLib', 'Gio', 'KNEED',
            'KNEECTL', 'NAME', 'PATH', 'IFACE', 'SENSOR_IFACE', 'SLOW', 'BUILDDIR', 'SRCDIR',
-           'VERSION', 'dbus_error_name', 'hyperextension_knee', 'iterate', 'main', 'math', 'name_owned',
-           'signal', 'sim_available', 'skip_all', 'threshold_crossing', 'wait_for',
+           'VERSION', 'dbus_error_name', 'hyperextension_knee', 'iterate', 'main', 'math',
+           'name_owned', 'signal', 'skip_all', 'threshold_crossing', 'wait_for', 'wait_subscribed',
            'write_flex_recording', 'time', 'os', 'subprocess']

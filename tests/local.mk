@@ -15,13 +15,21 @@ AM_TESTS_ENVIRONMENT = \
 	export KNEED_SRCDIR='$(abs_top_srcdir)'; \
 	export PYTHONDONTWRITEBYTECODE=1; \
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1; \
-	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1;
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; \
+	export KNEED_TEST_TAP=1;
 
+# Every test reports each of its cases in TAP (docs/testing.md): the GLib
+# tests by themselves, the Python ones through tests/taprunner.py.  A case
+# that could not run is a SKIP with its reason, never a PASS; the summary
+# counts cases.
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 TEST_EXTENSIONS = .py
 # A cross build runs the C tests through qemu-user (configure.ac).
 LOG_COMPILER = $(HOST_EXEC)
+PY_LOG_DRIVER = $(LOG_DRIVER)
 PY_LOG_COMPILER = $(PYTHON3)
 AM_PY_LOG_FLAGS = -B
+EXTRA_DIST += tests/taprunner.py docs/testing.md
 
 TEST_C_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_GLIB_CFLAGS)
 TEST_C_LDADD = drivers/libkneedrivers.a analysis/libkneeanalysis.a $(GLIB_LIBS) $(JSON_GLIB_LIBS) \

@@ -5,6 +5,8 @@ scan response.'''
 
 import unittest
 
+import taprunner
+
 from ble_testlib import BleTestCase, gd, wait_until
 
 INCLUDES = ['tx-power', 'appearance', 'local-name']
@@ -101,4 +103,4 @@ class ShortConfiguredName(BleTestCase):
 
 
 if __name__ == '__main__':
-    unittest.main()
+    taprunner.main()

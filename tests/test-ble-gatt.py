@@ -10,6 +10,8 @@ import unittest
 
 import dbus
 
+import taprunner
+
 from ble_testlib import BleTestCase, CHR, APP, gd, wait_until, pump  # noqa: F401
 
 CP_CCCD_IMPROPER = 0x81
@@ -134,11 +136,12 @@ class Notifications(BleTestCase):
                                      'activity': 3})
         self.harness.UpdateLive({'knee_deg': 12.0, 'cadence_spm': 170.0, 'strides': 2,
                                  'activity': 3})   # unchanged: no notification
-        values = self.wait_values(gd.LIVE, 3)
-        pump(0.2)
-        values = self.values(gd.LIVE)
-        self.assertEqual([len(v) for v in values], [20, 20, 20])
-        self.assertEqual([gd.decode_live(v)['knee_deg'] for v in values], [10.0, 11.0, 12.0])
+        # a change after it: its notification follows any the repeat caused
+        self.harness.UpdateLive({'knee_deg': 13.0, 'cadence_spm': 170.0, 'strides': 3,
+                                 'activity': 3})
+        values = self.wait_values(gd.LIVE, 4)
+        self.assertEqual([len(v) for v in values], [20, 20, 20, 20])
+        self.assertEqual([gd.decode_live(v)['knee_deg'] for v in values], [10.0, 11.0, 12.0, 13.0])
 
     def test_status_and_battery_are_notified_on_change(self):
         self.assertEqual(self.subscribe(self.dev, gd.STATUS, 1), 0)
@@ -169,10 +172,15 @@ class Notifications(BleTestCase):
         # The last one leaves: StopNotify ends every subscription.
         self.assertEqual(self.subscribe(other, gd.LIVE, 0), 0)
         wait_until(lambda: self.info()['subscriptions'] == 0, what='StopNotify')
+        # The status characteristic, subscribed, is the marker: its value
+        # goes out after anything the live update sent.
+        self.assertEqual(self.subscribe(other, gd.STATUS, 1), 0)
+        self.wait_values(gd.STATUS, 1, other)
         self.mock.ClearNotifications()
         self.harness.UpdateLive({'knee_deg': 7.0})
-        pump(0.3)
-        self.assertEqual(self.mock.GetReceivedValues(), [],
+        self.harness.SetStatus({'state': 1, 'source': 1, 'battery_pct': 42})
+        self.wait_values(gd.STATUS, 1, other)
+        self.assertEqual([str(p) for _, _, p, _ in self.mock.GetReceivedValues()], [CHR[gd.STATUS]],
                          'nothing is sent when nobody is subscribed')
 
     def test_values_go_only_to_subscribers_not_to_the_whole_bus(self):
@@ -192,7 +200,11 @@ class Notifications(BleTestCase):
         chrc.StartNotify()
         self.harness.UpdateLive({'knee_deg': 33.3})
         wait_until(lambda: [v for v in seen['subscriber'] if v], what='a unicast value')
-        pump(0.2)
+        # A reply from the program under test to the spy comes after any
+        # signal it sent before: once it is in, nothing is in flight.
+        dbus.Interface(spy.get_object(self.dut_name, '/org/kneed/harness'),
+                       'org.kneed.BleHarness1').GetInfo()
+        pump()
         self.assertFalse([v for v in seen['spy'] if v],
                          'a bus peer that did not subscribe must not see health data')
         self.assertAlmostEqual(gd.decode_live([v for v in seen['subscriber'] if v][-1])['knee_deg'],
@@ -248,9 +260,14 @@ class ControlPoint(BleTestCase):
         self.assertEqual(self.write(self.dev, gd.CONTROL, b''), 0x0d)
         self.assertEqual(self.write(self.dev, gd.CONTROL, bytes(21)), 0x0d)
         self.assertEqual(self.write(self.dev, gd.CONTROL, b'\x01', offset=1), 0x07)
-        pump(0.2)
-        self.assertEqual(len(self.responses()), 9)
-        self.assertEqual(len(self.calls()), 6)
+        # one good request after them: its indication and call come after
+        # any the refused writes made
+        self.assertEqual(self.write(self.dev, gd.CONTROL, gd.encode_cp('stop_coaching')), 0)
+        responses = wait_until(lambda: len(self.responses()) >= 10 and self.responses(),
+                               what='the 10th response')
+        self.assertEqual(len(responses), 10)
+        self.assertEqual((responses[9]['request'], responses[9]['result']), (0x09, 'success'))
+        self.assertEqual(self.calls()[6:], ['stop_coaching'])
 
     def test_daemon_refusals_come_back_as_result_codes(self):
         self.assertEqual(self.subscribe(self.dev, gd.CONTROL, 2), 0)
@@ -266,10 +283,12 @@ class ControlPoint(BleTestCase):
         self.harness.SetResult('calibrate', -1)
         self.assertEqual(self.write(self.dev, gd.CONTROL, gd.encode_cp('calibrate')), 0)
         self.assertEqual(self.write(self.dev, gd.CONTROL, gd.encode_cp('start_session')), 0xfe)
-        pump(0.2)
-        self.assertEqual(self.responses(), [])
         self.harness.CompleteCalibration(1, -2.5, 2.5)
-        r = wait_until(lambda: self.responses())[0]
+        # the calibration's indication is the first and only one: the
+        # refused write (an ATT error) indicated nothing before it
+        responses = wait_until(lambda: self.responses())
+        self.assertEqual(len(responses), 1, responses)
+        r = responses[0]
         self.assertEqual((r['request'], r['result']), (0x03, 'success'))
         self.assertAlmostEqual(r['offset_deg'], -2.5)
         self.assertAlmostEqual(r['residual_deg'], 2.5)
@@ -378,15 +397,19 @@ class Alerts(BleTestCase):
     def push(self, seq, value=12.4):
         self.harness.PushAlert({'seq': dbus_u64(seq), 'kind': dbus_u32(0), 'severity': dbus_u32(2),
                                 'value': value, 'threshold': 10.0, 'unit': 'deg',
+                                'message': dbus_u32(1), 'arg': 410.0,
                                 'wall_us': dbus_i64(1700000000_000000 + seq * 1000),
                                 'clock_set': True})
 
     def test_indicated_at_once_while_subscribed(self):
         self.assertEqual(self.subscribe(self.dev, gd.ALERTS, 2), 0)
         self.push(1)
-        a = gd.decode_alert(self.wait_values(gd.ALERTS, 1)[0])
-        self.assertEqual((a['seq'], a['kind'], a['severity'], a['unit']),
-                         (1, 'hyperextension', 'critical', 'deg'))
+        v = self.wait_values(gd.ALERTS, 1)[0]
+        self.assertEqual(len(v), 20, 'the default ATT payload')
+        a = gd.decode_alert(v)
+        self.assertEqual((a['seq'], a['kind'], a['severity'], a['unit'], a['message']),
+                         (1, 'hyperextension', 'critical', 'deg', 'hyperextension'))
+        self.assertAlmostEqual(a['arg'], 410.0)
         self.assertAlmostEqual(a['value'], 12.4)
         self.assertAlmostEqual(a['threshold'], 10.0)
         self.assertTrue(a['wall_clock'])
@@ -470,4 +493,4 @@ class RunningSpeedAndCadence(BleTestCase):
 
 
 if __name__ == '__main__':
-    unittest.main()
+    taprunner.main()

@@ -6,6 +6,8 @@ Every time: registered again within 2 s, once, with no AlreadyExists.'''
 import time
 import unittest
 
+import taprunner
+
 import dbus
 
 from ble_testlib import BleTestCase, wait_until, pump
@@ -163,4 +165,4 @@ class RegistrationFailure(BleTestCase):
 
 
 if __name__ == '__main__':
-    unittest.main()
+    taprunner.main()

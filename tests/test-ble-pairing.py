@@ -5,6 +5,8 @@ closes again.'''
 
 import unittest
 
+import taprunner
+
 import dbus
 
 from ble_testlib import BleTestCase, wait_until, pump
@@ -87,4 +89,4 @@ class PairingWindow(BleTestCase):
 
 
 if __name__ == '__main__':
-    unittest.main()
+    taprunner.main()

@@ -57,7 +57,12 @@ static void test_getters(void)
     g_autoptr(GError) error = NULL;
     g_autofree char *path = write_file("get.conf",
         "[g]\nd = 2.5\nbad = 2.5x\nu = 7\nneg = -1\nb = true\nbb = maybe\ns =  text \n"
-        "l = a; b ;;c\n");
+        "l = a; b ;;c\n"
+        "esc = tab\\there\\s\\\\\n"
+        "lesc = x\\;y; z\n"
+        "bad1 = y\\|y\\\n"
+        "bad2 = trailing\\\n"
+        "bad3 = a\\;b\n");
     g_autoptr(KnKeyFile) kf = kn_keyfile_load(path, &error);
     g_autofree char *s = NULL;
     g_auto(GStrv) list = NULL;
@@ -99,6 +104,26 @@ static void test_getters(void)
     g_assert_cmpuint(g_strv_length(list), ==, 3);
     g_assert_cmpstr(list[1], ==, "b");
     g_assert_cmpstr(list[2], ==, "c");
+    g_clear_pointer(&list, g_strfreev);
+
+    /* GKeyFile's escapes, and a refusal naming the line for a bad one
+     * (GLib's own decoder set its error twice for bad1 and bad2) */
+    g_assert_true(kn_keyfile_get_string(kf, "g", "esc", &s, &error));
+    g_assert_cmpstr(s, ==, "tab\there \\");
+    list = kn_keyfile_get_list(kf, "g", "lesc", &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(g_strv_length(list), ==, 2);
+    g_assert_cmpstr(list[0], ==, "x;y");
+    g_assert_null(kn_keyfile_get_list(kf, "g", "bad1", &error));
+    g_assert_true(g_str_has_suffix(error->message, ":12: [g] bad1: invalid escape sequence '\\|'"));
+    g_clear_error(&error);
+    g_assert_null(kn_keyfile_get_list(kf, "g", "bad2", &error));
+    g_assert_true(g_str_has_suffix(error->message, ":13: [g] bad2: the value ends with a lone '\\'"));
+    g_clear_error(&error);
+    g_assert_false(kn_keyfile_get_string(kf, "g", "bad2", &s, &error));
+    g_clear_error(&error);
+    g_assert_false(kn_keyfile_get_string(kf, "g", "bad3", &s, &error));
+    g_assert_true(g_str_has_suffix(error->message, ":14: [g] bad3: invalid escape sequence '\\;'"));
 }
 
 static void test_parse_error_line(void)
@@ -239,6 +264,29 @@ static void test_bad(gconstpointer data)
     g_assert_null(c);
     g_assert_error(error, KN_CONFIG_ERROR, KN_CONFIG_ERROR_INVALID);
     g_assert_cmpstr(error->message, ==, expect->str);
+
+    /* the same text from memory (the fuzzer's way in), the same message */
+    g_clear_error(&error);
+    c = kn_config_load_data(path, bad[i].text, strlen(bad[i].text), NULL, 0, &error);
+    g_assert_null(c);
+    g_assert_error(error, KN_CONFIG_ERROR, KN_CONFIG_ERROR_INVALID);
+    g_assert_cmpstr(error->message, ==, expect->str);
+}
+
+static void test_load_data(void)
+{
+    static const char text[] = "[daemon]\nbatch_ms = 25\n";
+    static const char nul[] = "[daemon]\nbatch_ms = 25\0\n";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(KnConfig) c = kn_config_load_data("mem.conf", text, sizeof(text) - 1, NULL, 0, &error);
+
+    g_assert_no_error(error);
+    g_assert_cmpuint(c->driver_opts.batch_ms, ==, 25);
+    g_clear_pointer(&c, kn_config_free);
+    c = kn_config_load_data("mem.conf", nul, sizeof(nul) - 1, NULL, 0, &error);
+    g_assert_null(c);
+    g_assert_error(error, KN_CONFIG_ERROR, KN_CONFIG_ERROR_PARSE);
+    g_assert_cmpstr(error->message, ==, "mem.conf: not a UTF-8 text file");
 }
 
 static void test_replay_bad_recording(void)
@@ -306,6 +354,7 @@ int main(int argc, char **argv)
     g_test_add_func("/config/module-group", test_module_group);
     g_test_add_func("/config/replay-bad-recording", test_replay_bad_recording);
     g_test_add_func("/config/print-roundtrip", test_print_roundtrip);
+    g_test_add_func("/config/load-data", test_load_data);
     for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autofree char *path = g_strdup_printf("/config/bad/%s", bad[i].name);
 

@@ -28,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import kneedtest_recording  # noqa: E402
 import reference_gait  # noqa: E402
+import taprunner  # noqa: E402
 
 DATA = os.environ.get('KNEED_DATA_DIR', os.path.join(HERE, '..', '..', 'shared', 'data'))
 BUILD = os.environ.get('KNEED_BUILDDIR', os.path.join(HERE, '..'))
@@ -406,9 +407,7 @@ class ConvertDataSets(unittest.TestCase):
 
 if __name__ == '__main__':
     if not os.path.isdir(DATA):
-        print('SKIP: the real data sets are not there (%s): set KNEED_DATA_DIR' % DATA)
-        sys.exit(77)
+        taprunner.skip_all('the real data sets are not there (%s): set KNEED_DATA_DIR' % DATA)
     if not os.access(KNEECTL, os.X_OK):
-        print('ERROR: %s not built' % KNEECTL)
-        sys.exit(99)
-    unittest.main(verbosity=2)
+        taprunner.bail_out('%s not built' % KNEECTL)
+    taprunner.main()

@@ -76,6 +76,11 @@ class AlertTest(TmpDirTestCase):
             self.assertGreaterEqual(a[7]['t_s'], crossing - 0.01)
             self.assertLessEqual(a[7]['t_s'], crossing + 0.02)
             self.assertEqual(a[7]['unit'], 'deg')
+            # the code, and the speed the sentence quotes: the recording's
+            # 400 deg/s as the analysis' smoothed rate sees it (measured 387)
+            self.assertEqual(a[7]['message_code'], 1)
+            self.assertLess(abs(a[7]['message_arg'] - 400), 40)
+            self.assertIn('at %.0f°/s' % a[7]['message_arg'], a[6])
             self.assertGreater(a[4], a[5])
         self.assertEqual([a[0] for _, a in client.alerts], list(range(1, len(events) + 1)))
         worst = self.check_latency(client, origin, batch_ms)
@@ -88,8 +93,6 @@ class AlertTest(TmpDirTestCase):
         self.replay_hyperextensions(5)
 
     def test_simulated_events(self):
-        if not sim_available():
-            self.skipTest('the simulated sleeve model is not built yet (placeholder)')
         # A short range-loss baseline (10 strides, window 6) so the episode
         # is reported within seconds; the thresholds reach the analysis
         # through the configuration.

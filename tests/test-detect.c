@@ -8,7 +8,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "analysis/alert-text.h"
 #include "analysis/detect.h"
+
+/* The English sentence of an alert, in a buffer that lives to the end of
+ * the statement. */
+#define TEXT(a) kn_alert_text((a), (char[KN_ALERT_TEXT_MAX]) { 0 }, KN_ALERT_TEXT_MAX)
 
 struct sink {
     struct kn_alert a[256];
@@ -131,7 +136,10 @@ static void test_hyperextension_fires_on_the_sample(void)
     g_assert_cmpfloat(s.a[0].value, <=, 5.0 + 400 * 0.005 + 1e-9);
     g_assert_cmpfloat(s.a[0].threshold, ==, 5.0);
     g_assert_cmpint(s.a[0].severity, ==, KN_SEVERITY_CRITICAL);    /* 400 deg/s */
-    g_assert_nonnull(strstr(s.a[0].message, "past straight"));
+    g_assert_cmpint(s.a[0].message, ==, KN_MSG_HYPEREXTENSION);
+    g_assert_cmpint(s.a[0].unit, ==, KN_UNIT_DEG);
+    g_assert_cmpfloat(s.a[0].arg, >=, 400 - 1e-9);     /* the speed into it */
+    g_assert_nonnull(strstr(TEXT(&s.a[0]), "past straight"));
     /* staying there is the same episode */
     t = ramp(d, &s, t, -9, -9, 1, 2.0);
     g_assert_cmpint(s.n, ==, 1);
@@ -348,7 +356,10 @@ static void test_advice(void)
     g_assert_cmpint(s.a[0].severity, ==, KN_SEVERITY_INFO);
     g_assert_cmpfloat_with_epsilon(s.a[0].value, 150, 1e-9);
     g_assert_cmpfloat_with_epsilon(s.a[0].threshold, 160, 1e-9);
-    g_assert_nonnull(strstr(s.a[0].message, "162"));    /* 150 * 1.075, rounded up */
+    g_assert_cmpint(s.a[0].message, ==, KN_MSG_LOW_CADENCE);
+    g_assert_cmpint(s.a[0].unit, ==, KN_UNIT_SPM);
+    g_assert_cmpfloat(s.a[0].arg, ==, 162);              /* 150 * 1.075, rounded up */
+    g_assert_nonnull(strstr(TEXT(&s.a[0]), "162"));
     (void) t;
     kn_detect_free(d);
 
@@ -357,7 +368,7 @@ static void test_advice(void)
     s.n = 0;
     strides(d, &s, 0, 40, 159.6, 5, 100);
     g_assert_cmpint(count_kind(&s, KN_ALERT_LOW_CADENCE), ==, 1);
-    g_assert_nonnull(strstr(s.a[0].message, "Cadence 159 steps/min, under 160."));
+    g_assert_nonnull(strstr(TEXT(&s.a[0]), "Cadence 159 steps/min, under 160."));
     kn_detect_free(d);
 }
 

@@ -791,7 +791,7 @@ int main(int argc, char **argv)
     if (!umockdev_in_mock_environment()) {
         g_print("1..0 # SKIP umockdev's preload library is not loaded\n");
         g_object_unref(tb);
-        return 77;
+        return kn_test_skip_status();
     }
     srcdir = g_strdup(g_getenv("KNEED_SRCDIR") ? g_getenv("KNEED_SRCDIR") : ".");
     tmpdir = g_dir_make_tmp("kneed-iio-XXXXXX", NULL);

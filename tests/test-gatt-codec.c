@@ -192,15 +192,39 @@ static void test_alert_matches_doc_example(void)
         .seq = 7,
         .kind = KN_ALERT_HYPEREXTENSION,
         .severity = KN_SEVERITY_CRITICAL,
-        .unit = KN_GATT_UNIT_DEG,
+        .unit = KN_UNIT_DEG,
         .value = 12.4,
         .threshold = 10.0,
+        .message = KN_MSG_HYPEREXTENSION,
+        .arg = 410,
     };
     uint8_t buf[32];
 
     kn_gatt_split_time(1700000000.25, &a.time_s, &a.time_ms);
     assert_bytes(buf, kn_gatt_alert_pack(&a, buf, sizeof(buf)),
-                 "01 01 07 00 00 02 01 00 f1 53 65 fa 00 7c 00 64 00");
+                 "01 01 07 00 00 02 01 00 f1 53 65 fa 00 7c 00 64 00 01 04 10");
+}
+
+/* The value fits the default ATT payload (MTU 23 - 3): no MTU exchange
+ * needed for an indication. */
+static void test_alert_fits_the_default_att_payload(void)
+{
+    g_assert_cmpint(KN_GATT_ALERT_LEN, <=, 23 - 3);
+}
+
+/* A value from before the message code was appended (17 bytes) still
+ * decodes, with no message. */
+static void test_alert_without_message_code(void)
+{
+    struct kn_gatt_alert back;
+    uint8_t old[17] = { 0x01, 0x01, 0x07, 0x00, 0x00, 0x02, 0x01, 0x00, 0xf1, 0x53, 0x65,
+                        0xfa, 0x00, 0x7c, 0x00, 0x64, 0x00 };
+
+    g_assert_cmpint(kn_gatt_alert_unpack(old, sizeof(old), &back), ==, KN_GATT_ALERT_MIN_LEN);
+    g_assert_cmpuint(back.seq, ==, 7);
+    assert_close(back.value, 12.4, 1e-9);
+    g_assert_cmpuint(back.message, ==, KN_MSG_NONE);
+    assert_close(back.arg, NAN, 0);
 }
 
 static void test_alert_flags_and_roundtrip(void)
@@ -211,27 +235,32 @@ static void test_alert_flags_and_roundtrip(void)
         .seq = 65535,
         .kind = KN_ALERT_PAIN,
         .severity = KN_SEVERITY_CRITICAL,
-        .unit = KN_GATT_UNIT_SCORE,
+        .unit = KN_UNIT_SCORE,
         .time_s = 1700000000,
         .time_ms = 999,
         .value = 8,
         .threshold = NAN,
+        .message = KN_MSG_SEVERE_PAIN,
+        .arg = NAN,
     }, back;
     uint8_t buf[32];
     int n;
 
     n = kn_gatt_alert_pack(&a, buf, sizeof(buf));
-    assert_bytes(buf, n, "01 03 ff ff 07 02 05 00 f1 53 65 e7 03 50 00 00 80");
+    assert_bytes(buf, n, "01 03 ff ff 07 02 05 00 f1 53 65 e7 03 50 00 00 80 09 00 80");
     g_assert_cmpint(kn_gatt_alert_unpack(buf, n, &back), ==, KN_GATT_ALERT_LEN);
     g_assert_true(back.wall_clock && back.late);
     g_assert_cmpuint(back.seq, ==, 65535);
     g_assert_cmpuint(back.time_s, ==, 1700000000);
     assert_close(back.value, 8, 1e-9);
     assert_close(back.threshold, NAN, 0);
+    g_assert_cmpuint(back.message, ==, KN_MSG_SEVERE_PAIN);
+    assert_close(back.arg, NAN, 0);
     g_assert_cmpint(kn_gatt_alert_unpack(buf, 16, &back), ==, -EMSGSIZE);
+    g_assert_cmpint(kn_gatt_alert_unpack(buf, 19, &back), ==, KN_GATT_ALERT_MIN_LEN);
     buf[11] = 0xe8;   /* 1000 ms */
     g_assert_cmpint(kn_gatt_alert_unpack(buf, n, &back), ==, -ERANGE);
-    g_assert_cmpint(kn_gatt_alert_pack(&a, buf, 16), ==, -ENOBUFS);
+    g_assert_cmpint(kn_gatt_alert_pack(&a, buf, 19), ==, -ENOBUFS);
 }
 
 static void test_alert_time_split_rounds_and_carries(void)
@@ -254,17 +283,20 @@ static void test_alert_time_split_rounds_and_carries(void)
     g_assert_cmpuint(s, ==, 4294967295u);
 }
 
-static void test_alert_units_from_analysis_strings(void)
+/* The unit byte is enum kn_unit; its names are the D-Bus API's. */
+static void test_alert_units_are_the_analysis_units(void)
 {
-    g_assert_cmpint(kn_gatt_unit_from_string("deg"), ==, KN_GATT_UNIT_DEG);
-    g_assert_cmpint(kn_gatt_unit_from_string("deg/s"), ==, KN_GATT_UNIT_DPS);
-    g_assert_cmpint(kn_gatt_unit_from_string("spm"), ==, KN_GATT_UNIT_SPM);
-    g_assert_cmpint(kn_gatt_unit_from_string("g"), ==, KN_GATT_UNIT_G);
-    g_assert_cmpint(kn_gatt_unit_from_string("score"), ==, KN_GATT_UNIT_SCORE);
-    g_assert_cmpint(kn_gatt_unit_from_string("strides"), ==, KN_GATT_UNIT_STRIDES);
-    g_assert_cmpint(kn_gatt_unit_from_string("s"), ==, KN_GATT_UNIT_S);
-    g_assert_cmpint(kn_gatt_unit_from_string("furlongs"), ==, KN_GATT_UNIT_NONE);
-    g_assert_cmpint(kn_gatt_unit_from_string(NULL), ==, KN_GATT_UNIT_NONE);
+    static const char *const names[] = { "", "deg", "deg/s", "spm", "g", "score", "strides", "s" };
+
+    for (unsigned u = 0; u < G_N_ELEMENTS(names); u++) {
+        enum kn_unit back;
+
+        g_assert_cmpstr(kn_unit_to_string((enum kn_unit) u), ==, names[u]);
+        g_assert_cmpint(kn_unit_from_string(names[u], &back), ==, 0);
+        g_assert_cmpuint(back, ==, u);
+    }
+    g_assert_cmpuint(G_N_ELEMENTS(names), ==, KN_UNIT_COUNT);
+    g_assert_cmpstr(kn_unit_to_string(KN_UNIT_COUNT), ==, "");
 }
 
 /* ---- Control Point ---- */
@@ -632,7 +664,9 @@ int main(int argc, char **argv)
     g_test_add_func("/gatt-codec/alert/matches-doc-example", test_alert_matches_doc_example);
     g_test_add_func("/gatt-codec/alert/flags-and-roundtrip", test_alert_flags_and_roundtrip);
     g_test_add_func("/gatt-codec/alert/time-split-rounds-and-carries", test_alert_time_split_rounds_and_carries);
-    g_test_add_func("/gatt-codec/alert/units-from-analysis-strings", test_alert_units_from_analysis_strings);
+    g_test_add_func("/gatt-codec/alert/units-are-the-analysis-units", test_alert_units_are_the_analysis_units);
+    g_test_add_func("/gatt-codec/alert/fits-the-default-att-payload", test_alert_fits_the_default_att_payload);
+    g_test_add_func("/gatt-codec/alert/without-message-code", test_alert_without_message_code);
     g_test_add_func("/gatt-codec/control-point/request-table", test_cp_request_table);
     g_test_add_func("/gatt-codec/control-point/request-fields", test_cp_request_fields);
     g_test_add_func("/gatt-codec/control-point/request-pack-roundtrip", test_cp_request_pack_roundtrip);

@@ -8,6 +8,8 @@ import re
 import sys
 import unittest
 
+import taprunner
+
 SRCDIR = os.environ.get('KNEED_SRCDIR', os.path.join(os.path.dirname(__file__), '..'))
 sys.path.insert(0, os.path.join(SRCDIR, 'tests'))
 import gatt_decode as gd  # noqa: E402
@@ -47,6 +49,17 @@ class DocExamples(unittest.TestCase):
         self.assertAlmostEqual(d['threshold'], 10.0)
         self.assertTrue(d['wall_clock'])
         self.assertFalse(d['late'])
+        self.assertEqual(d['message'], 'hyperextension')
+        self.assertAlmostEqual(d['arg'], 410.0)
+        # a value from before the message code: 17 bytes, no message
+        old = gd.decode_alert(example('Example: hyperextension, critical')[:17])
+        self.assertEqual((old['seq'], old['message'], old['arg']), (7, None, None))
+
+    def test_alert_message_codes(self):
+        '''The decoder's message names are the document's table, in order.'''
+        table = DOC[DOC.index('**Message codes.**'):DOC.index('**Why appended')]
+        rows = re.findall(r'^\| (\d+) \| ([a-z_–]+) \| ', table, re.M)
+        self.assertEqual([int(c) for c, _ in rows], list(range(len(gd.MESSAGES))))
 
     def test_control_point(self):
         lines = re.findall(r'^    (request|response)\s+((?:[0-9a-f]{2} )+)', DOC, re.M)
@@ -89,4 +102,4 @@ class DocExamples(unittest.TestCase):
 
 
 if __name__ == '__main__':
-    unittest.main()
+    taprunner.main()

@@ -12,9 +12,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import iiotest  # noqa: E402  (first: re-runs us under umockdev)
 from iiotest import Bed, Feeder, sleeve_devices, sleeve_config, knee_to_raw, ADS, BEDS  # noqa: E402
-from ble_testlib import KneedTestCase, gd, wait_until  # noqa: E402
-
-import unittest  # noqa: E402
+from ble_testlib import KneedTestCase, gd, wait_until, main  # noqa: E402
 
 
 class Status(KneedTestCase):
@@ -83,4 +81,4 @@ class Status(KneedTestCase):
 
 
 if __name__ == '__main__':
-    unittest.main(verbosity=2)
+    main()

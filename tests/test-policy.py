@@ -50,7 +50,11 @@ BUS_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
 '''
 
 # A client run as another user: prints the D-Bus error name of GetAll (or
-# OK), then listens for Alert signals for a while and prints how many came.
+# OK), then counts kneed's Alert signals until the test's marker signal
+# arrives, and prints how many came.  The marker comes from the test's own
+# connection after the test itself received the alert: the bus had routed
+# the alert (to the probe, or not) before it routes the marker, and it
+# delivers to the probe in that order.
 PROBE = r'''
 import sys, time
 from gi.repository import Gio, GLib
@@ -58,8 +62,11 @@ conn = Gio.DBusConnection.new_for_address_sync(sys.argv[1],
     Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
     None, None)
 got = []
+marker = []
 conn.signal_subscribe(None, 'org.kneed.Kneed1.Daemon', 'Alert', None, None,
                       Gio.DBusSignalFlags.NONE, lambda *a: got.append(1))
+conn.signal_subscribe(None, 'org.kneed.Test', 'Marker', None, None,
+                      Gio.DBusSignalFlags.NONE, lambda *a: marker.append(1))
 try:
     conn.call_sync('org.kneed.Kneed1', '/org/kneed/Kneed1', 'org.freedesktop.DBus.Properties',
                    'GetAll', GLib.Variant('(s)', ('org.kneed.Kneed1.Daemon',)), None,
@@ -67,13 +74,16 @@ try:
     print('OK', flush=True)
 except GLib.Error as e:
     print(Gio.DBusError.get_remote_error(e), flush=True)
+# a round trip to the bus: the match rules above are in place
+conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',
+               'GetId', None, None, Gio.DBusCallFlags.NONE, 5000, None)
 print('READY', flush=True)
 ctx = GLib.MainContext.default()
 end = time.monotonic() + float(sys.argv[2])
-while time.monotonic() < end:
+while not marker and time.monotonic() < end:
     ctx.iteration(False)
     time.sleep(0.01)
-print('SIGNALS %d' % len(got), flush=True)
+print('SIGNALS %d%s' % (len(got), '' if marker else ' (no marker)'), flush=True)
 '''
 
 
@@ -122,6 +132,10 @@ class PolicyTest(TmpDirTestCase):
         if os.geteuid() != 0 or not shutil.which('setpriv'):
             self.skipTest('needs root and setpriv to run clients as other users')
 
+    def marker(self, conn):
+        conn.emit_signal(None, '/org/kneed/Test', 'org.kneed.Test', 'Marker', None)
+        conn.flush_sync(None)
+
     def probe(self, bus, cred, seconds):
         return subprocess.Popen(cred + ['/usr/bin/python3', '-c', PROBE, bus.address, str(seconds)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -135,13 +149,14 @@ class PolicyTest(TmpDirTestCase):
         root = Client(conn)
         self.assertEqual(root.get('Source'), 'replay')
 
-        other = self.probe(bus, as_user(NOBODY, NOBODY), 3 * SLOW)
+        other = self.probe(bus, as_user(NOBODY, NOBODY), 30 * SLOW)
         self.assertEqual(other.stdout.readline().strip(), 'org.freedesktop.DBus.Error.AccessDenied')
         self.assertEqual(other.stdout.readline().strip(), 'READY')
         # An alert while the other user listens: root gets it, they do not.
         root.call('ReportPain', GLib.Variant('(usss)', (9, 'front', 'during', '')), '(t)')
         wait_for(lambda: root.alerts, 5, 'root to receive the alert')
-        out, err = other.communicate(timeout=30)
+        self.marker(conn)
+        out, err = other.communicate(timeout=60 * SLOW)
         self.assertEqual(out.strip(), 'SIGNALS 0', err)
 
         # kneectl says why.
@@ -180,11 +195,13 @@ class PolicyTest(TmpDirTestCase):
         d = self.start_kneed(bus)
         d.wait_ready(conn)
         root = Client(conn)
-        member = self.probe(bus, as_user(NOBODY, NOBODY, [group.gr_gid]), 3 * SLOW)
+        member = self.probe(bus, as_user(NOBODY, NOBODY, [group.gr_gid]), 30 * SLOW)
         self.assertEqual(member.stdout.readline().strip(), 'OK')
         self.assertEqual(member.stdout.readline().strip(), 'READY')
         root.call('ReportPain', GLib.Variant('(usss)', (9, 'front', 'during', '')), '(t)')
-        out, err = member.communicate(timeout=30)
+        wait_for(lambda: root.alerts, 5, 'root to receive the alert')
+        self.marker(conn)
+        out, err = member.communicate(timeout=60 * SLOW)
         self.assertEqual(out.strip(), 'SIGNALS 1', err)
         r = subprocess.run(as_user(NOBODY, NOBODY, [group.gr_gid]) + [KNEECTL, 'status'],
                            env=bus.env(), capture_output=True, text=True, timeout=30)

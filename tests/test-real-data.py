@@ -15,7 +15,7 @@
 - a 25-minute outdoor run, ankle accelerometer only: analysed end to end,
   steady cadence, no warning or critical alert.
 
-Skips (exit 77) when the data are absent.  With --report, prints the
+Skips (1..0 # SKIP, tests/taprunner.py) when the data are absent.  With --report, prints the
 figures as Markdown for docs/accuracy.md instead of testing.
 """
 
@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import textwrap
 import unittest
 
 import numpy as np
@@ -32,6 +33,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import kneedtest_recording  # noqa: E402
+import taprunner  # noqa: E402
 
 DATA = os.environ.get('KNEED_DATA_DIR', os.path.join(HERE, '..', '..', 'shared', 'data'))
 BUILD = os.environ.get('KNEED_BUILDDIR', os.path.join(HERE, '..'))
@@ -45,6 +47,18 @@ STRAIGHT_WALK_S = 8.0
 # A stride whose most extended angle is below this is beyond any healthy
 # walking knee: the IMU angle estimate failed there (docs/accuracy.md).
 IMPLAUSIBLE_MIN_DEG = -15.0
+# Each motion-capture trial starts with quiet standing: the marker knee
+# angle over its first second is the marker model's standing angle.
+STANDING_S = 1.0
+# Before any calibration kneed takes quiet upright standing beyond this
+# as straight (analysis/angle.c STANDING_DEADBAND): the whole standing
+# angle becomes the zero, so every later angle reads that much lower than
+# the markers' (docs/accuracy.md, "Why 10 trials are off").
+STANDING_DEADBAND_DEG = 5.0
+# Limits of the motion-capture comparison: measured worst figure plus
+# about a third (0.57 and 0.35 deg).
+MOCAP_SHAPE_DEG = 0.75
+MOCAP_OFFSET_DEG = 0.5
 
 DATASETS = {
     'thigh-shank-imu': 'walk-thigh-shank-imu',
@@ -153,7 +167,12 @@ def mocap_results(conv):
             est = np.genfromtxt(trace.name, delimiter=',', names=True)
         err = np.array([k - angle[round(t, 4)] for t, k in zip(est['t_s'], est['knee_deg'])
                         if round(t, 4) in angle and np.isfinite(k) and t > 2.0])
+        t0 = min(angle)
+        standing = float(np.mean([k for t, k in angle.items() if t < t0 + STANDING_S]))
         hs = [r['t_s'] for r in truth if r['type'] == 'heel_strike']
+        walk_min = float(min(k for t, k in angle.items() if hs and hs[0] <= t <= hs[-1]))
+        early = (est['t_s'] < t0 + STANDING_S) & np.isfinite(est['knee_deg'])
+        kneed_standing = float(np.mean(est['knee_deg'][early]))
         strides = [r for r in rows if r['type'] == 'stride']
         ics = [s['start_s'] for s in strides] + ([strides[-1]['t_s']] if strides else [])
         ic_err = [min(ics, key=lambda x: abs(x - h)) - h for h in hs] if ics else []
@@ -161,6 +180,8 @@ def mocap_results(conv):
         results.append({
             'name': os.path.basename(path)[:-4], 'rmse': float(np.sqrt(np.mean(err ** 2))),
             'bias': float(np.mean(err)), 'rmse_unbiased': float(np.std(err)),
+            'standing': standing, 'zeroed': abs(standing) > STANDING_DEADBAND_DEG, 'walk_min': walk_min,
+            'kneed_standing': kneed_standing,
             'heel_strikes': len(hs), 'ic_found': len(ic_err),
             'ic_err_ms': float(1000 * np.mean(ic_err)) if ic_err else float('nan'),
             'alerts': [r for r in rows if r['type'] == 'alert'],
@@ -308,15 +329,25 @@ class RealData(unittest.TestCase):
         self.assertEqual(len(res), 40)
         for r in res:
             print('mocap %-9s knee RMSE %.2f deg (bias %+.2f, without the standing offset %.2f); '
-                  'heel strikes %d/%d, IC error %+.0f ms'
-                  % (r['name'], r['rmse'], r['bias'], r['rmse_unbiased'], r['ic_found'], r['heel_strikes'],
+                  'marker standing angle %+.2f%s; heel strikes %d/%d, IC error %+.0f ms'
+                  % (r['name'], r['rmse'], r['bias'], r['rmse_unbiased'], r['standing'],
+                     ' (zeroed)' if r['zeroed'] else '', r['ic_found'], r['heel_strikes'],
                      r['ic_err_ms']))
+        # Every trial, not a median that hid ten of them: the shape of the
+        # angle within MOCAP_SHAPE_DEG of the markers' (measured worst 0.57,
+        # M4Gang4), and the offset the one kneed is known to have: none,
+        # or minus the marker standing angle where that is beyond the
+        # deadband (measured: off by 0.35 at most, M1Gang19 and M5Gang2).
         for r in res:
             with self.subTest(r['name']):
-                # the shape of the angle: within a degree of the markers'
-                self.assertLess(r['rmse_unbiased'], 1.0)
+                self.assertLess(r['rmse_unbiased'], MOCAP_SHAPE_DEG)
+                expected = -r['standing'] if r['zeroed'] else 0.0
+                self.assertLess(abs(r['bias'] - expected), MOCAP_OFFSET_DEG,
+                                'mean error %+.2f, expected %+.2f' % (r['bias'], expected))
                 self.assertEqual(r['ic_found'], r['heel_strikes'])
-        self.assertLess(np.median([r['rmse'] for r in res]), 1.0)
+        # the ten zeroed trials are subjects M1 and M5, all of their trials
+        self.assertEqual(sorted(r['name'] for r in res if r['zeroed']),
+                         ['M1Gang%d' % n for n in range(16, 21)] + ['M5Gang%d' % n for n in range(1, 6)])
 
     def test_running_contacts(self):
         res = running_results(self.conv)
@@ -333,9 +364,13 @@ class RealData(unittest.TestCase):
                     self.assertEqual(a['severity'], 'info', a)
         print('running: IC error %+.1f +- %.1f ms, contact time error %+.1f +- %.1f ms over %d contacts'
               % (ic.mean(), ic.std(), ct.mean(), ct.std(), len(ic)))
-        self.assertLess(abs(ic.mean()), 40)
-        self.assertLess(ic.std(), 15)
-        self.assertLess(abs(ct.mean()), 40)
+        # measured +21.4 +- 4.2 ms and -10.4 +- 11.6 ms (docs/accuracy.md):
+        # the means within 5 ms of that (under one 7 ms sample), the
+        # spreads at most a quarter wider
+        self.assertLess(abs(ic.mean() - 21.4), 5.0)
+        self.assertLess(ic.std(), 4.2 * 1.25)
+        self.assertLess(abs(ct.mean() - -10.4), 5.0)
+        self.assertLess(ct.std(), 11.6 * 1.25)
 
     def test_outdoor_run(self):
         r = outdoor_results(self.conv)
@@ -416,16 +451,47 @@ def report(conv):
               'themselves report the knee past straight there, whatever kneed\'s filter does.')
     mocap = mocap_results(conv)
     print('\n### Walking, optical motion capture (40 trials, 200 Hz; IMU signals derived from the markers)\n')
-    print('Knee angle from the two derived IMUs against the marker knee angle. The marker angle has its\n'
-          'own standing offset; kneed zeroes quiet standing beyond ±5° (docs/detectors.md), so the RMSE\n'
-          'is given as measured and without the mean offset.\n')
-    print('| trial | RMSE ° | mean error ° | RMSE without offset ° | heel strikes found | IC error ms |')
-    print('|---|---|---|---|---|---|')
+    print('Knee angle from the two derived IMUs against the marker knee angle, per trial: as measured,\n'
+          'its mean error, and without the mean. "standing" is the marker angle over the first %g s of\n'
+          'quiet standing; "walking min" the least marker angle between the first and last heel strike.\n'
+          % STANDING_S)
+    print('| trial | RMSE ° | mean error ° | RMSE without offset ° | standing ° | walking min ° | heel strikes found | IC error ms |')
+    print('|---|---|---|---|---|---|---|---|')
     for r in mocap:
-        print('| %s | %.2f | %+.2f | %.2f | %d/%d | %+.0f |' % (r['name'], r['rmse'], r['bias'], r['rmse_unbiased'],
-                                                          r['ic_found'], r['heel_strikes'], r['ic_err_ms']))
-    print('| **median** | **%.2f** | | **%.2f** | | |' % (np.median([r['rmse'] for r in mocap]),
-                                                        np.median([r['rmse_unbiased'] for r in mocap])))
+        print('| %s | %.2f | %+.2f | %.2f | %+.1f%s | %+.1f | %d/%d | %+.0f |'
+              % (r['name'], r['rmse'], r['bias'], r['rmse_unbiased'], r['standing'],
+                 ' (zeroed)' if r['zeroed'] else '', r['walk_min'], r['ic_found'], r['heel_strikes'],
+                 r['ic_err_ms']))
+    print('| **median** | **%.2f** | | **%.2f** | | | | |' % (np.median([r['rmse'] for r in mocap]),
+                                                             np.median([r['rmse_unbiased'] for r in mocap])))
+    zeroed = [r for r in mocap if r['zeroed']]
+    others = [r for r in mocap if not r['zeroed']]
+    subjects = sorted({r['name'][:2] for r in zeroed})
+    m1 = [r for r in zeroed if r['name'].startswith('M1')]
+    why = ('**Why %d trials are off by %.0f-%.0f°.** Each trial starts with quiet standing. Before any\n'
+          'calibration kneed takes quiet upright standing as straight when it reads more than ±%g° there\n'
+          '(analysis/angle.c, docs/detectors.md "Zero drift of the sleeve"): a sleeve\'s zero is the\n'
+          'standing pose. The marker model has subject%s %s standing at %+.1f° to %+.1f° (all of their\n'
+          'trials, and only theirs: the others stand at %+.1f° to %+.1f°). kneed, on IMU signals derived\n'
+          'from the same markers, reads that same standing angle over the first second (to within\n'
+          '%.2f°: the IMU knee angle is not the problem) and zeroes it; from then on it reads the marker angle minus the standing angle: the\n'
+          'mean error is minus the standing angle to within %.2f°, and without it the RMSE is %.2f-%.2f°.\n'
+          'Whether these subjects really stood bent the data cannot say; M1 never comes below %+.1f°\n'
+          'even in terminal swing, where the least angle of the other subjects is %+.1f° to %+.1f°: that\n'
+          'points at the'
+          ' placement of the knee and ankle markers in the marker model rather than at the knee. For the\n'
+          'sleeve, standing straight is the zero by design (an explicit calibration sets it).\n'
+          '`tests/test-real-data.py` asserts exactly this, trial by trial.'
+          % (len(zeroed), min(-r['bias'] for r in zeroed), max(-r['bias'] for r in zeroed),
+             STANDING_DEADBAND_DEG, 's' if len(subjects) > 1 else '', ' and '.join(subjects),
+             min(r['standing'] for r in zeroed), max(r['standing'] for r in zeroed),
+             min(r['standing'] for r in others), max(r['standing'] for r in others),
+             max(abs(r['kneed_standing'] - r['standing']) for r in zeroed),
+             max(abs(r['bias'] + r['standing']) for r in zeroed),
+             min(r['rmse_unbiased'] for r in zeroed), max(r['rmse_unbiased'] for r in zeroed),
+             min(r['walk_min'] for r in m1), min(r['walk_min'] for r in others),
+             max(r['walk_min'] for r in others)))
+    print('\n' + textwrap.fill(' '.join(why.split()), 95))
     run = running_results(conv)
     print('\n### Treadmill running, shank accelerometer only, force plate (7 trials, 142.857 Hz)\n')
     print('| trial | km/h | contacts found | IC error ms (mean ± sd) | contact time error ms (mean ± sd) | cadence spm |')
@@ -456,10 +522,9 @@ def report(conv):
 
 if __name__ == '__main__':
     if not have_data():
-        print('SKIP: the real recordings are not at %s (KNEED_DATA_DIR); they live beside the clone in '
-              '../shared/data' % DATA)
-        sys.exit(77)
+        taprunner.skip_all('the real recordings are not at %s (KNEED_DATA_DIR); they live beside '
+                           'the clone in ../shared/data' % DATA)
     if '--report' in sys.argv:
         report(Converted())
         sys.exit(0)
-    unittest.main(verbosity=2)
+    taprunner.main()

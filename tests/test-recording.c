@@ -181,6 +181,44 @@ static void test_bad_input(gconstpointer data)
     g_unlink(path);
 }
 
+/* A line with no end (a file without newlines, /dev/zero) stops at the
+ * bound instead of growing the buffer with the file. */
+static void test_line_too_long(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GString) text = g_string_new("# kneed-recording v1\nt_s,knee_deg\n0,1\n");
+    g_autoptr(KnRecordingReader) r = NULL;
+    struct kn_frame f;
+    FILE *fp;
+
+    g_string_append(text, "0.01,");
+    while (text->len < 3 * KN_RECORDING_LINE_MAX)
+        g_string_append_c(text, '1');
+    fp = fmemopen(text->str, text->len, "r");
+    r = kn_recording_reader_new_for_stream(fp, "long.csv", &error);
+    g_assert_no_error(error);
+    g_assert_true(kn_recording_reader_next(r, &f, &error));
+    g_assert_false(kn_recording_reader_next(r, &f, &error));
+    g_assert_error(error, KN_RECORDING_ERROR, KN_RECORDING_ERROR_FORMAT);
+    g_assert_cmpstr(error->message, ==, "long.csv:4: line longer than 65536 bytes");
+    g_clear_pointer(&r, kn_recording_reader_free);
+    fclose(fp);
+
+    /* exactly at the bound is still a line */
+    g_string_assign(text, "# kneed-recording v1\n");
+    g_string_append(text, "t_s");
+    while (text->len < strlen("# kneed-recording v1\n") + KN_RECORDING_LINE_MAX)
+        g_string_append_c(text, ' ');
+    g_string_append(text, "\n0\n");
+    fp = fmemopen(text->str, text->len, "r");
+    g_clear_error(&error);
+    r = kn_recording_reader_new_for_stream(fp, "edge.csv", &error);
+    g_assert_no_error(error);
+    g_assert_true(kn_recording_reader_next(r, &f, &error));
+    g_clear_pointer(&r, kn_recording_reader_free);
+    fclose(fp);
+}
+
 static void test_missing_file(void)
 {
     g_autoptr(GError) error = NULL;
@@ -197,6 +235,7 @@ int main(int argc, char **argv)
     g_test_add_func("/recording/round-trip", test_round_trip);
     g_test_add_func("/recording/subset-and-unknown-columns", test_subset_and_unknown_columns);
     g_test_add_func("/recording/missing-file", test_missing_file);
+    g_test_add_func("/recording/line-too-long", test_line_too_long);
     for (size_t i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
         g_autofree char *name = g_strdup_printf("/recording/bad/%s", bad_cases[i].name);
 

@@ -3,12 +3,14 @@
 """kneed's side of systemd's notify protocol (Type=notify, WatchdogSec=),
 with this test in systemd's place: a datagram socket in $NOTIFY_SOCKET
 and $WATCHDOG_USEC set.  READY=1 comes only once the bus name is owned
-and the source started, STATUS= lines follow the state, WATCHDOG=1
+(checked at READY=1, with kneed stopped) and the source started (its
+STATUS= line comes first), STATUS= lines follow the state, WATCHDOG=1
 arrives from the main loop at half the interval, SIGHUP gives
 RELOADING=1 then READY=1, SIGTERM gives STOPPING=1."""
 
 import os
 import socket
+import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -24,8 +26,8 @@ class NotifyTest(TmpDirTestCase):
         self.path = os.path.join(self.tmpdir, 'notify')
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(self.path)
-        self.sock.settimeout(0.05)
-        self.messages = []      # (monotonic s, {key: value})
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        self.messages = []      # (monotonic s, sender pid, {key: value})
         self.bus = PrivateBus()
         self.conn = self.bus.connect()
 
@@ -34,67 +36,102 @@ class NotifyTest(TmpDirTestCase):
         self.bus.stop()
         super().tearDown()
 
-    def drain(self, seconds):
-        end = time.monotonic() + seconds * SLOW
-        while time.monotonic() < end:
-            try:
-                data = self.sock.recv(4096).decode()
-            except socket.timeout:
-                continue
-            fields = dict(line.split('=', 1) for line in data.splitlines() if '=' in line)
-            self.messages.append((time.monotonic(), fields))
-
-    def keys(self, key):
-        return [f[key] for _, f in self.messages if key in f]
-
-    def test_protocol(self):
+    def start(self, config, watchdog_usec=None):
         os.environ['NOTIFY_SOCKET'] = self.path
-        os.environ['WATCHDOG_USEC'] = '400000'
+        if watchdog_usec:
+            os.environ['WATCHDOG_USEC'] = str(watchdog_usec)
         try:
-            d = Daemon(self.bus, self.tmpdir, REPLAY)
+            return Daemon(self.bus, self.tmpdir, config)
         finally:
             del os.environ['NOTIFY_SOCKET']
-            del os.environ['WATCHDOG_USEC']
-        d.wait_ready(self.conn)
-        self.drain(1.5)
-        self.assertIn('1', self.keys('READY'))
-        # By READY=1 the name is owned and frames flow.
-        c = Client(self.conn)
-        self.assertTrue(name_owned(self.conn))
-        self.assertGreater(c.get('FramesAccepted'), 0)
-        statuses = self.keys('STATUS')
+            os.environ.pop('WATCHDOG_USEC', None)
+
+    def next_message(self, timeout=10):
+        """The next datagram, as systemd reads it: the fields and the
+        sender's pid (SCM_CREDENTIALS)."""
+        self.sock.settimeout(timeout * SLOW)
+        try:
+            data, anc, _, _ = self.sock.recvmsg(4096, socket.CMSG_SPACE(12))
+        except socket.timeout:
+            raise AssertionError('no notification within %.0f s; so far: %s'
+                                 % (timeout * SLOW, [f for _, _, f in self.messages]))
+        pid = 0
+        for level, kind, payload in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                pid = struct.unpack('iII', payload[:12])[0]
+        fields = dict(line.split('=', 1) for line in data.decode().splitlines() if '=' in line)
+        self.messages.append((time.monotonic(), pid, fields))
+        return fields
+
+    def read_until(self, key, value, timeout=10):
+        """Reads notifications until one says key=value; returns the ones
+        read since the call (that one last)."""
+        first = len(self.messages)
+        while self.next_message(timeout).get(key) != value:
+            pass
+        return [f for _, _, f in self.messages[first:]]
+
+    def keys(self, key):
+        return [f[key] for _, _, f in self.messages if key in f]
+
+    def owner_pid(self):
+        owner = self.conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus',
+                                    'org.freedesktop.DBus', 'GetNameOwner',
+                                    GLib.Variant('(s)', (NAME,)), GLib.VariantType('(s)'),
+                                    Gio.DBusCallFlags.NONE, 5000, None).unpack()[0]
+        return self.conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus',
+                                   'org.freedesktop.DBus', 'GetConnectionUnixProcessID',
+                                   GLib.Variant('(s)', (owner,)), GLib.VariantType('(u)'),
+                                   Gio.DBusCallFlags.NONE, 5000, None).unpack()[0]
+
+    def test_ready_after_the_name_and_the_source(self):
+        d = self.start(REPLAY, watchdog_usec=400000)
+        before = self.read_until('READY', '1')
+        # At READY=1, as systemd sees it: kneed is stopped where it is
+        # (SIGSTOP) before anything else is read or asked, and the bus
+        # says the name already belongs to kneed's connection.  A READY=1
+        # sent before the name was requested cannot pass: the stopped
+        # kneed cannot request it any more.
+        self.assertEqual(self.messages[-1][1], d.proc.pid, 'READY=1 from kneed itself')
+        d.send(signal.SIGSTOP)
+        try:
+            self.assertTrue(name_owned(self.conn), 'READY=1 before the bus name was owned')
+            self.assertEqual(self.owner_pid(), d.proc.pid)
+        finally:
+            d.send(signal.SIGCONT)
+        # ... and after the source started (the status says so first, on
+        # the same socket, so in the order kneed sent them).
+        statuses = [f['STATUS'] for f in before if 'STATUS' in f]
         self.assertTrue(any(s.startswith('Streaming replay: 1 sensor groups at 200 Hz')
                             for s in statuses), statuses)
-        # Watchdog: every 200 ms, from the start.
-        pings = [t for t, f in self.messages if f.get('WATCHDOG') == '1']
-        self.assertGreaterEqual(len(pings), 5)
+        c = Client(self.conn)
+        wait_for(lambda: c.get('FramesAccepted') > 0, 5, 'frames after READY=1')
+        c.close()
+
+        # Watchdog: every 200 ms (half of WATCHDOG_USEC).
+        while len(self.keys('WATCHDOG')) < 6:
+            self.next_message()
+        pings = [t for t, _, f in self.messages if f.get('WATCHDOG') == '1']
         gaps = [b - a for a, b in zip(pings, pings[1:])]
         self.assertLess(max(gaps), 0.4 * SLOW)
 
-        n = len(self.messages)
+        # SIGHUP: RELOADING=1, then READY=1 again.
         d.send(signal.SIGHUP)
-        self.drain(0.5)
-        after = [f for _, f in self.messages[n:]]
-        reloading = next(i for i, f in enumerate(after) if f.get('RELOADING') == '1')
-        self.assertTrue(any(f.get('READY') == '1' for f in after[reloading:]))
+        self.read_until('RELOADING', '1')
+        self.read_until('READY', '1')
 
-        c.close()
-        n = len(self.messages)
         d.send(signal.SIGTERM)
-        self.drain(0.5)
-        self.assertTrue(any(f.get('STOPPING') == '1' for _, f in self.messages[n:]))
+        self.read_until('STOPPING', '1')
         self.assertEqual(d.stop(), 0, d.output())
 
     def test_source_failure_status(self):
         # A replay that ends: the status says so.
-        os.environ['NOTIFY_SOCKET'] = self.path
-        try:
-            d = Daemon(self.bus, self.tmpdir, REPLAY.replace('loop = true', 'speed = 0'))
-        finally:
-            del os.environ['NOTIFY_SOCKET']
-        d.wait_ready(self.conn)
-        self.drain(1.0)
-        self.assertIn('Idle: the source has stopped', self.keys('STATUS'))
+        d = self.start(REPLAY.replace('loop = true', 'speed = 0'))
+        self.read_until('READY', '1')
+        self.read_until('STATUS', 'Idle: the source has stopped')
+        # Without WATCHDOG_USEC no ping at all, up to the end.
+        d.send(signal.SIGTERM)
+        self.read_until('STOPPING', '1')
         self.assertEqual(self.keys('WATCHDOG'), [])
         self.assertEqual(d.stop(), 0, d.output())
 

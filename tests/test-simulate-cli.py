@@ -12,6 +12,8 @@ import sys
 import tempfile
 import unittest
 
+import taprunner
+
 BUILDDIR = os.environ.get('KNEED_BUILDDIR', os.path.join(os.path.dirname(__file__), '..'))
 KNEECTL = os.path.join(BUILDDIR, 'client', 'kneectl')
 
@@ -252,6 +254,5 @@ class SimulateTest(unittest.TestCase):
 
 if __name__ == '__main__':
     if not os.access(KNEECTL, os.X_OK):
-        print('kneectl not built at %s' % KNEECTL, file=sys.stderr)
-        sys.exit(99)
-    unittest.main(testRunner=unittest.TextTestRunner(stream=sys.stdout, verbosity=2))
+        taprunner.bail_out('kneectl not built at %s' % KNEECTL)
+    taprunner.main()
