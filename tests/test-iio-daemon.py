@@ -159,9 +159,13 @@ class Sensors(IioCase):
         self.assertIn('# source=kneed iio (kneectl record)', lines)
         header = [l for l in lines if l.startswith('t_s')][0].split(',')
         self.assertEqual(len(header), 14)
-        rows = [[float(x) for x in l.split(',')] for l in lines if l and l[0].isdigit()]
+        data = [l.split(',') for l in lines if l and l[0].isdigit()]
         # 2 s at 1 kHz (the thigh's samples are the frames' times).
-        self.assertTrue(1800 <= len(rows) <= 2100, len(rows))
+        self.assertTrue(1800 <= len(data) <= 2100, len(data))
+        # A frame misses a group only when a device was late by the stall
+        # time (docs/iio.md): on a loaded machine, now and then.
+        rows = [[float(x) for x in r] for r in data if '' not in r]
+        self.assertGreater(len(rows), 0.98 * len(data), '%d partial frames' % (len(data) - len(rows)))
         off = self.input_offset()
         worst_knee = 0
         for r in rows[10:]:
@@ -212,21 +216,28 @@ class Sensors(IioCase):
         magic, version, size, columns, reserved = struct.unpack_from('<4sHHII', data)
         self.assertEqual((magic, version, size, columns, reserved), (b'KNFS', 1, 128, 0x1f, 0))
         prev = None
-        # After the first 100 ms every device has delivered.
+        # After the first 100 ms every device has delivered (a frame misses
+        # a group only when a device is late by the stall time).
+        full = 0
         for k in range(100, 300):
             rec = data[16 + 128 * k:16 + 128 * (k + 1)]
             t, present, dropped, knee = struct.unpack_from('<dIId', rec)
             vec = struct.unpack_from('<12d', rec, 24)
             mono, = struct.unpack_from('<q', rec, 120)
-            self.assertEqual(present, 0x1f)
+            self.assertEqual(present & 0x06, 0x06, 'the time base, the thigh, is in every frame')
             self.assertEqual(dropped, 0)
             if prev is not None:
                 self.assertAlmostEqual(t - prev, 0.001, delta=1e-6)
             prev = t
             self.assertAlmostEqual(mono, self.client.get('SourceTimeOrigin') + t * 1e6, delta=1)
+            if present != 0x1f:
+                self.assertTrue(math.isnan(knee) or present & 1)
+                continue
+            full += 1
             ti = t - self.input_offset()
             self.assertAlmostEqual(vec[0], thigh_at(ti)[0][0], delta=0.0025)
             self.assertAlmostEqual(knee, knee_at(ti), delta=0.06)
+        self.assertGreater(full, 190)
         # A closed stream frees its place.
         streams.pop().close()
         wait_for(lambda: 'frame stream of' in self.daemon.output(), 5, 'the stream closed')
