@@ -22,7 +22,7 @@ daemon_kneed_SOURCES = daemon/main.c daemon/modules.h daemon/modules.c
 daemon_kneed_LDADD = \
 	sleeve/libkneesleeve.a \
 	sleeve/libkneesleevecore.a \
-	daemon/libkneeble.a \
+	$(BLE_LIBS) \
 	dbus/libkneedbusble.a \
 	daemon/libkneedcore.a \
 	dbus/libkneedbus.a \

@@ -15,7 +15,7 @@
 #include <locale.h>
 #include <stdio.h>
 
-#include "daemon/ble-publisher.h"
+#include "daemon/ble/publisher.h"
 #include "daemon/config.h"
 #include "daemon/core.h"
 #include "daemon/dbus-api.h"

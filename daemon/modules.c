@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "daemon/ble-config.h"
+#include "daemon/ble/config.h"
 #include "daemon/modules.h"
 #include "sleeve/sleeve-config.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * ble-harness: the BLE module (KnBle, daemon/ble.h) alone on the system bus,
+ * ble-harness: the BLE module (KnBle, daemon/ble/ble.h) alone on the system bus,
  * fed and observed by a test through org.kneed.BleHarness1.  It exists to
  * test what the daemon cannot script precisely (an alert queue overflow,
  * a control hook failing, an asynchronous calibration); the integration
@@ -18,7 +18,7 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 
-#include "daemon/ble.h"
+#include "daemon/ble/ble.h"
 
 static const char harness_xml[] =
     "<node>"

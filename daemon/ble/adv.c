@@ -2,7 +2,7 @@
 /*
  * The LE advertisement (org.bluez.LEAdvertisement1 at
  * /org/kneed/advertisement0).  bluetoothd reads it with GetAll when it is
- * registered; what it contains is planned by ble-adv-plan.c so that it
+ * registered; what it contains is planned by shared/adv-plan.c so that it
  * always fits the adapter (docs/gatt.md "Advertisement").
  */
 #define G_LOG_DOMAIN "kneed"
@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "dbus/bluez-iface.h"
-#include "daemon/ble-private.h"
-#include "daemon/gatt-codec.h"
+#include "daemon/ble/private.h"
+#include "daemon/ble/shared/gatt-codec.h"
 
 static char *machine_id_prefix(void)
 {

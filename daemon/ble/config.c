@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-#include "daemon/ble-config.h"
-#include "daemon/ble-adv-plan.h"
+#include "daemon/ble/config.h"
+#include "daemon/ble/shared/adv-plan.h"
 
 #define G KN_BLE_CONFIG_GROUP
 #define STRING_MAX 64

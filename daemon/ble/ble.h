@@ -15,7 +15,7 @@
 #include <gio/gio.h>
 
 #include "analysis/analysis.h"
-#include "daemon/gatt-codec.h"
+#include "daemon/ble/shared/gatt-codec.h"
 
 G_BEGIN_DECLS
 

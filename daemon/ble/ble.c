@@ -4,7 +4,7 @@
  * and registering the application, the advertisement and the agent —
  * asynchronously, once per bluetoothd and adapter, again whenever they
  * come back (docs/gatt.md "Lifecycle"); what the daemon feeds.  What
- * bluetoothd has (its adapters and devices) is followed in ble-bluez.c.
+ * bluetoothd has (its adapters and devices) is followed in bluez.c.
  */
 #define G_LOG_DOMAIN "kneed"
 
@@ -12,8 +12,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "daemon/ble-private.h"
-#include "daemon/rsc-estimate.h"
+#include "daemon/ble/private.h"
+#include "daemon/ble/shared/rsc-estimate.h"
 
 #define CALL_TIMEOUT_MS 25000
 #define BACKOFF_MAX_S 30

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Inside KnBle: shared by ble.c (lifecycle, bluetoothd tracking),
- * ble-gatt.c (the application objects), ble-adv.c (the advertisement) and
- * ble-agent.c (the agent and the adapter's Pairable).
+ * gatt.c (the application objects), adv.c (the advertisement) and
+ * agent.c (the agent and the adapter's Pairable).
  */
 #pragma once
 
-#include "daemon/ble-adv-plan.h"
-#include "daemon/ble.h"
+#include "daemon/ble/shared/adv-plan.h"
+#include "daemon/ble/ble.h"
 
 
 #define BLUEZ_SERVICE "org.bluez"
@@ -175,12 +175,12 @@ void kn_ble_drop_adapter_registrations(KnBle *ble);
  * 1, 2, 4 ... 30 s. */
 void kn_ble_reg_failed(KnBle *ble, KnReg *reg, const char *what, const char *message);
 
-/* ble-bluez.c */
+/* bluez.c */
 void kn_ble_bluez_watch(KnBle *ble);
 void kn_ble_bluez_forget(KnBle *ble);
 void kn_ble_adapter_free(gpointer data);
 
-/* ble-gatt.c */
+/* gatt.c */
 gboolean kn_ble_gatt_export(KnBle *ble, GError **error);
 void kn_ble_gatt_unexport(KnBle *ble);
 /* The whole tree as GetManagedObjects returns it. */
@@ -197,13 +197,13 @@ void kn_ble_gatt_battery_changed(KnBle *ble);
 void kn_ble_gatt_calibration_done(KnBle *ble, enum kn_cp_result result,
                                   const struct kn_calibration *cal);
 
-/* ble-adv.c */
+/* adv.c */
 gboolean kn_ble_adv_export(KnBle *ble, GError **error);
 void kn_ble_adv_unexport(KnBle *ble);
 /* Recomputes what is advertised for the current adapter. */
 void kn_ble_adv_plan_update(KnBle *ble);
 
-/* ble-agent.c */
+/* agent.c */
 gboolean kn_ble_agent_export(KnBle *ble, GError **error);
 void kn_ble_agent_unexport(KnBle *ble);
 /* Makes the adapter's Pairable follow the pairing window. */

@@ -6,7 +6,7 @@
  */
 #pragma once
 
-#include "daemon/ble.h"
+#include "daemon/ble/ble.h"
 #include "daemon/keyfile.h"
 
 G_BEGIN_DECLS

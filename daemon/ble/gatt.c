@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "dbus/bluez-iface.h"
-#include "daemon/ble-private.h"
+#include "daemon/ble/private.h"
 
 enum {
     CAP_READ = 1 << 0,

@@ -4,9 +4,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "daemon/ble-config.h"
-#include "daemon/ble-publisher.h"
-#include "daemon/ble.h"
+#include "daemon/ble/config.h"
+#include "daemon/ble/publisher.h"
+#include "daemon/ble/ble.h"
 #include "daemon/publisher.h"
 #include "dbus/kneed-ble-dbus.h"
 

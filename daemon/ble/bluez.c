@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "daemon/ble-private.h"
+#include "daemon/ble/private.h"
 
 #define CALL_TIMEOUT_MS 25000
 

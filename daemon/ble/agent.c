@@ -9,7 +9,7 @@
 #define G_LOG_DOMAIN "kneed"
 
 #include "dbus/bluez-iface.h"
-#include "daemon/ble-private.h"
+#include "daemon/ble/private.h"
 
 static gboolean window_open(KnBle *ble)
 {
