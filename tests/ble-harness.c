@@ -459,13 +459,13 @@ int main(int argc, char **argv)
         return 1;
     }
     kn_ble_config_init(&cfg);
-    cfg.adapter = adapter;
-    cfg.name = name;
+    cfg.adapter = g_steal_pointer(&adapter);
+    cfg.name = g_steal_pointer(&name);
     cfg.alert_queue = (guint) queue;
     cfg.power_adapter = !no_power;
-    cfg.serial = "TEST0001";
-    cfg.hardware_rev = "proto-2";
-    cfg.firmware_rev = "1.2.3";
+    cfg.serial = g_strdup("TEST0001");
+    cfg.hardware_rev = g_strdup("proto-2");
+    cfg.firmware_rev = g_strdup("1.2.3");
 
     h.loop = g_main_loop_new(NULL, FALSE);
     h.calls = g_ptr_array_new_with_free_func(g_free);
@@ -474,6 +474,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < KN_PARAM_COUNT; i++)
         h.params[i] = kn_params_info((enum kn_param_id) i)->def;
     h.ble = kn_ble_new(conn, &cfg, &hooks, &h, &error);
+    kn_ble_config_clear(&cfg);
     if (!h.ble) {
         g_printerr("ble-harness: %s\n", error->message);
         return 1;
@@ -494,7 +495,5 @@ int main(int argc, char **argv)
     g_ptr_array_unref(h.calls);
     g_hash_table_unref(h.results);
     g_main_loop_unref(h.loop);
-    g_free(adapter);
-    g_free(name);
     return 0;
 }

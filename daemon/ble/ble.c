@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "daemon/ble/private.h"
@@ -23,63 +24,119 @@
 void kn_ble_config_init(KnBleConfig *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
+    cfg->enable = TRUE;
     cfg->power_adapter = TRUE;
-    cfg->height_m = 1.75;
+    cfg->pairing_window_s = 120;
+    cfg->bond_confirm_s = 30;
+    cfg->height_cm = 175;
     cfg->alert_queue = 32;
-    cfg->manufacturer = "kneed";
-    cfg->model = "Knee Sleeve";
-    cfg->software_rev = PACKAGE_VERSION;
+    cfg->manufacturer = g_strdup("kneed");
+    cfg->model = g_strdup("Knee Sleeve");
+    cfg->software_rev = g_strdup(PACKAGE_VERSION);
 }
 
-static gboolean check_string(const char *field, const char *s, gsize max, GError **error)
+/* The string members, for clear, copy and equal. */
+static const gsize string_members[] = {
+    G_STRUCT_OFFSET(KnBleConfig, adapter),      G_STRUCT_OFFSET(KnBleConfig, name),
+    G_STRUCT_OFFSET(KnBleConfig, battery_supply), G_STRUCT_OFFSET(KnBleConfig, manufacturer),
+    G_STRUCT_OFFSET(KnBleConfig, model),        G_STRUCT_OFFSET(KnBleConfig, serial),
+    G_STRUCT_OFFSET(KnBleConfig, hardware_rev), G_STRUCT_OFFSET(KnBleConfig, firmware_rev),
+    G_STRUCT_OFFSET(KnBleConfig, software_rev),
+};
+#define STRING_MEMBER(cfg, i) G_STRUCT_MEMBER(char *, (cfg), string_members[i])
+
+void kn_ble_config_clear(KnBleConfig *cfg)
 {
-    if (!s)
-        return TRUE;
-    if (!g_utf8_validate(s, -1, NULL) || strlen(s) > max) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "%s must be UTF-8 of at most %zu bytes", field, max);
-        return FALSE;
-    }
-    return TRUE;
+    for (gsize i = 0; i < G_N_ELEMENTS(string_members); i++)
+        g_free(STRING_MEMBER(cfg, i));
+    memset(cfg, 0, sizeof(*cfg));
 }
 
-gboolean kn_ble_config_check(const KnBleConfig *cfg, GError **error)
+void kn_ble_config_copy(KnBleConfig *dst, const KnBleConfig *src)
 {
-    if (cfg->adapter) {
-        /* An adapter name such as hci0: one element of /org/bluez/<name>. */
-        gboolean ok = *cfg->adapter != '\0';
+    if (dst == src)
+        return;
+    kn_ble_config_clear(dst);
+    *dst = *src;
+    for (gsize i = 0; i < G_N_ELEMENTS(string_members); i++)
+        STRING_MEMBER(dst, i) = g_strdup(STRING_MEMBER(src, i));
+}
 
-        for (const char *c = cfg->adapter; *c; c++)
-            ok = ok && (g_ascii_isalnum(*c) || *c == '_');
-        if (!ok) {
-            g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                        "adapter \"%s\" is not an adapter name such as hci0", cfg->adapter);
+gboolean kn_ble_config_equal(const KnBleConfig *a, const KnBleConfig *b)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(string_members); i++)
+        if (g_strcmp0(STRING_MEMBER(a, i), STRING_MEMBER(b, i)) != 0)
             return FALSE;
-        }
-    }
-    if (cfg->name && !*cfg->name) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "name must not be empty");
-        return FALSE;
-    }
-    if (!check_string("name", cfg->name, KN_ADV_NAME_MAX, error) ||
-        !check_string("manufacturer", cfg->manufacturer, KN_GATT_PAIN_NOTE_MAX, error) ||
-        !check_string("model", cfg->model, KN_GATT_PAIN_NOTE_MAX, error) ||
-        !check_string("serial", cfg->serial, KN_GATT_PAIN_NOTE_MAX, error) ||
-        !check_string("hardware_revision", cfg->hardware_rev, KN_GATT_PAIN_NOTE_MAX, error) ||
-        !check_string("firmware_revision", cfg->firmware_rev, KN_GATT_PAIN_NOTE_MAX, error) ||
-        !check_string("software_revision", cfg->software_rev, KN_GATT_PAIN_NOTE_MAX, error))
-        return FALSE;
-    if (!isfinite(cfg->height_m) || cfg->height_m < 0.5 || cfg->height_m > 2.5) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "height must be 50 to 250 cm");
-        return FALSE;
-    }
-    if (cfg->alert_queue < 1 || cfg->alert_queue > KN_BLE_ALERT_QUEUE_MAX) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "alert_queue must be 1 to %d", KN_BLE_ALERT_QUEUE_MAX);
-        return FALSE;
-    }
+    return a->enable == b->enable && a->power_adapter == b->power_adapter &&
+           a->pairing_window_s == b->pairing_window_s &&
+           a->bond_confirm_s == b->bond_confirm_s && a->height_cm == b->height_cm &&
+           a->alert_queue == b->alert_queue;
+}
+
+static gboolean invalid(const char **ret_key, const char *key, GError **error, const char *format,
+                        ...) G_GNUC_PRINTF(4, 5);
+static gboolean invalid(const char **ret_key, const char *key, GError **error, const char *format,
+                        ...)
+{
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    if (ret_key)
+        *ret_key = key;
+    va_start(ap, format);
+    msg = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, msg);
+    return FALSE;
+}
+
+static gboolean check_text(const char *key, const char *s, gsize max, const char **ret_key,
+                           GError **error)
+{
+    if (s && (!*s || strlen(s) > max || !g_utf8_validate(s, -1, NULL)))
+        return invalid(ret_key, key, error, "must be UTF-8 text of 1 to %zu bytes", max);
     return TRUE;
+}
+
+static gboolean check_uint(const char *key, guint v, guint min, guint max, const char **ret_key,
+                           GError **error)
+{
+    if (v < min || v > max)
+        return invalid(ret_key, key, error, "%u is outside %u..%u", v, min, max);
+    return TRUE;
+}
+
+gboolean kn_ble_config_check(const KnBleConfig *cfg, const char **ret_key, GError **error)
+{
+    const char *supply = cfg->battery_supply;
+
+    if (!check_text("adapter", cfg->adapter, KN_BLE_ADAPTER_MAX, ret_key, error))
+        return FALSE;
+    /* An adapter name such as hci0: one element of /org/bluez/<name>. */
+    for (const char *c = cfg->adapter; c && *c; c++)
+        if (!g_ascii_isalnum(*c) && *c != '_')
+            return invalid(ret_key, "adapter", error, "'%s' is not an adapter name such as hci0",
+                           cfg->adapter);
+    if (!check_text("battery_supply", supply, KN_BLE_BATTERY_SUPPLY_MAX, ret_key, error))
+        return FALSE;
+    if (supply && strchr(supply, '/') && supply[0] != '/')
+        return invalid(ret_key, "battery_supply", error,
+                       "'%s' is neither a power_supply name nor an absolute directory", supply);
+    return check_text("name", cfg->name, KN_ADV_NAME_MAX, ret_key, error) &&
+           check_uint("pairing_window_s", cfg->pairing_window_s, KN_BLE_PAIRING_WINDOW_MIN_S,
+                      KN_BLE_PAIRING_WINDOW_MAX_S, ret_key, error) &&
+           check_uint("bond_confirm_s", cfg->bond_confirm_s, KN_BLE_BOND_CONFIRM_MIN_S,
+                      KN_BLE_BOND_CONFIRM_MAX_S, ret_key, error) &&
+           check_uint("height_cm", cfg->height_cm, KN_BLE_HEIGHT_MIN_CM, KN_BLE_HEIGHT_MAX_CM,
+                      ret_key, error) &&
+           check_uint("alert_queue", cfg->alert_queue, KN_BLE_ALERT_QUEUE_MIN,
+                      KN_BLE_ALERT_QUEUE_MAX, ret_key, error) &&
+           check_text("manufacturer", cfg->manufacturer, KN_BLE_STRING_MAX, ret_key, error) &&
+           check_text("model", cfg->model, KN_BLE_STRING_MAX, ret_key, error) &&
+           check_text("serial", cfg->serial, KN_BLE_STRING_MAX, ret_key, error) &&
+           check_text("hardware_revision", cfg->hardware_rev, KN_BLE_STRING_MAX, ret_key, error) &&
+           check_text("firmware_revision", cfg->firmware_rev, KN_BLE_STRING_MAX, ret_key, error) &&
+           check_text("software_revision", cfg->software_rev, KN_BLE_STRING_MAX, ret_key, error);
 }
 
 void kn_ble_status_init(KnBleStatus *st)
@@ -451,6 +508,8 @@ KnBle *kn_ble_new(GDBusConnection *system_bus, const KnBleConfig *cfg,
                   const KnBleHooks *hooks, gpointer hooks_data, GError **error)
 {
     g_autoptr(KnBle) ble = NULL;
+    g_autoptr(GError) local = NULL;
+    const char *key = NULL;
     const char *dis[6] = { cfg->manufacturer, cfg->model, cfg->serial, cfg->hardware_rev,
                            cfg->firmware_rev, cfg->software_rev };
 
@@ -459,22 +518,23 @@ KnBle *kn_ble_new(GDBusConnection *system_bus, const KnBleConfig *cfg,
                          hooks->set_param && hooks->get_param && hooks->set_time &&
                          hooks->identify && hooks->start_coaching && hooks->stop_coaching &&
                          hooks->report_pain, NULL);
-    if (!kn_ble_config_check(cfg, error))
+    if (!kn_ble_config_check(cfg, &key, &local)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "[bluetooth] %s: %s", key,
+                    local->message);
         return NULL;
+    }
 
     ble = g_new0(KnBle, 1);
     ble->conn = g_object_ref(system_bus);
     ble->context = g_main_context_ref_thread_default();
     ble->hooks = hooks;
     ble->hooks_data = hooks_data;
-    ble->cfg_adapter = cfg->adapter ? (g_str_has_prefix(cfg->adapter, "/")
-                                           ? g_strdup(cfg->adapter)
-                                           : g_strconcat("/org/bluez/", cfg->adapter, NULL))
-                                    : NULL;
+    ble->cfg_adapter = cfg->adapter ? g_strconcat("/org/bluez/", cfg->adapter, NULL) : NULL;
     ble->cfg_name = g_strdup(cfg->name);
     ble->cfg_power = cfg->power_adapter;
-    ble->cfg_height_m = cfg->height_m;
+    ble->cfg_height_m = cfg->height_cm / 100.0;
     ble->cfg_alert_queue = cfg->alert_queue;
+    ble->cfg_bond_confirm_s = cfg->bond_confirm_s;
     for (int i = 0; i < 6; i++)
         ble->dis[i] = g_strdup(dis[i] ? dis[i] : "");
     if (!cfg->serial) {

@@ -25,28 +25,52 @@ typedef struct _KnBle KnBle;
 #define KN_BLE_ADV_PATH "/org/kneed/advertisement0"
 #define KN_BLE_AGENT_PATH "/org/kneed/agent"
 
+/* The [bluetooth] group of kneed.conf (docs/gatt.md "Configuration"):
+ * the one type for the peripheral, the publisher and the configuration
+ * loader (daemon/ble/config.h).  Strings are owned (kn_ble_config_clear
+ * frees them); NULL means unset. */
 typedef struct {
-    const char *adapter;          /* "hci0"; NULL: the first powered adapter */
-    const char *name;             /* advertised name; NULL: "Knee Sleeve XXXX" */
+    gboolean enable;              /* run the peripheral at all (the publisher's) */
+    char *adapter;                /* "hci0"; NULL: the first powered adapter */
+    char *name;                   /* advertised name; NULL: "Knee Sleeve XXXX" */
     gboolean power_adapter;       /* power the adapter on if it is off */
-    double height_m;              /* the wearer, for speed estimates */
-    guint alert_queue;            /* alerts kept while nobody subscribes, 1..1024 */
-    const char *manufacturer;     /* Device Information strings */
-    const char *model;
-    const char *serial;           /* NULL: from /etc/machine-id */
-    const char *hardware_rev;
-    const char *firmware_rev;
-    const char *software_rev;
+    guint pairing_window_s;       /* how long the sleeve's button opens the window */
+    guint bond_confirm_s;         /* how long a new bond waits for the runner's yes */
+    char *battery_supply;         /* power_supply name or directory; NULL: the source's */
+    guint height_cm;              /* the wearer, for speed estimates */
+    guint alert_queue;            /* alerts kept while nobody subscribes */
+    char *manufacturer;           /* Device Information strings */
+    char *model;
+    char *serial;                 /* NULL: from /etc/machine-id */
+    char *hardware_rev;
+    char *firmware_rev;
+    char *software_rev;           /* kneed's version; not a key of the file */
 } KnBleConfig;
 
+#define KN_BLE_PAIRING_WINDOW_MIN_S 1
+#define KN_BLE_PAIRING_WINDOW_MAX_S 600
+#define KN_BLE_BOND_CONFIRM_MIN_S 1
+#define KN_BLE_BOND_CONFIRM_MAX_S 300
+#define KN_BLE_HEIGHT_MIN_CM 50
+#define KN_BLE_HEIGHT_MAX_CM 250
+#define KN_BLE_ALERT_QUEUE_MIN 1
 #define KN_BLE_ALERT_QUEUE_MAX 1024
+#define KN_BLE_ADAPTER_MAX 32         /* bytes of an adapter name */
+#define KN_BLE_STRING_MAX 64          /* bytes of a Device Information string */
+#define KN_BLE_BATTERY_SUPPLY_MAX 256
 
-/* Defaults: no adapter preference, default name, power on, 1.75 m, 32
- * alerts, kneed's version as software revision. */
+/* Defaults: enabled, no adapter preference, default name, power on, a
+ * 120 s window, 30 s to confirm a bond, 175 cm, 32 alerts, kneed's
+ * version as software revision. */
 void kn_ble_config_init(KnBleConfig *cfg);
-/* Checks ranges and strings (name <= 29 bytes of UTF-8, strings UTF-8
- * of at most 64 bytes).  G_IO_ERROR_INVALID_ARGUMENT naming the field. */
-gboolean kn_ble_config_check(const KnBleConfig *cfg, GError **error);
+void kn_ble_config_clear(KnBleConfig *cfg);
+void kn_ble_config_copy(KnBleConfig *dst, const KnBleConfig *src);
+gboolean kn_ble_config_equal(const KnBleConfig *a, const KnBleConfig *b);
+/* The one validator of the [bluetooth] group (the file's loader calls
+ * it too): ranges, adapter name, strings of 1..max bytes of UTF-8 (name
+ * at most 29).  On error *ret_key (may be NULL) is the key at fault and
+ * the G_IO_ERROR_INVALID_ARGUMENT message says what is wrong with it. */
+gboolean kn_ble_config_check(const KnBleConfig *cfg, const char **ret_key, GError **error);
 
 /* What the daemon tells the BLE module about itself. */
 typedef struct {

@@ -7,152 +7,93 @@
 #include "daemon/ble/shared/adv-plan.h"
 
 #define G KN_BLE_CONFIG_GROUP
-#define STRING_MAX 64
 
-static const char *const keys[] = {
-    "enable", "adapter", "name", "power_adapter", "pairing_window_s", "battery_supply",
-    "height_cm", "alert_queue", "manufacturer", "model", "serial", "hardware_revision",
-    "firmware_revision", NULL,
+const KnConfigKey kn_ble_config_keys[] = {
+    { "enable", KN_CONFIG_KEY_BOOLEAN, 0, 0, "true", NULL, "Run the Bluetooth LE peripheral" },
+    { "adapter", KN_CONFIG_KEY_TEXT, 1, KN_BLE_ADAPTER_MAX, NULL, "hci0",
+      "Adapter name; unset: the first powered one (a configured one is never swapped)" },
+    { "name", KN_CONFIG_KEY_TEXT, 1, KN_ADV_NAME_MAX, NULL, "Knee Sleeve",
+      "Advertised name, UTF-8; unset: Knee Sleeve XXXX (the adapter address's last 2 bytes)" },
+    { "power_adapter", KN_CONFIG_KEY_BOOLEAN, 0, 0, "true", NULL,
+      "Power the adapter on when it is off" },
+    { "pairing_window_s", KN_CONFIG_KEY_UINT, KN_BLE_PAIRING_WINDOW_MIN_S,
+      KN_BLE_PAIRING_WINDOW_MAX_S, "120", NULL,
+      "How long a long press of the button opens the pairing window, s" },
+    { "bond_confirm_s", KN_CONFIG_KEY_UINT, KN_BLE_BOND_CONFIRM_MIN_S, KN_BLE_BOND_CONFIRM_MAX_S,
+      "30", NULL,
+      "How long a new bond waits for the wearer's yes (button, kneectl pair confirm), s" },
+    { "battery_supply", KN_CONFIG_KEY_TEXT, 1, KN_BLE_BATTERY_SUPPLY_MAX, NULL, "BAT0",
+      "Battery: a power_supply name or an absolute directory with capacity; unset: the source's" },
+    { "height_cm", KN_CONFIG_KEY_UINT, KN_BLE_HEIGHT_MIN_CM, KN_BLE_HEIGHT_MAX_CM, "175", NULL,
+      "The wearer's height, for the speed and stride length estimates, cm" },
+    { "alert_queue", KN_CONFIG_KEY_UINT, KN_BLE_ALERT_QUEUE_MIN, KN_BLE_ALERT_QUEUE_MAX, "32",
+      NULL, "Alerts kept while no phone is subscribed" },
+    { "manufacturer", KN_CONFIG_KEY_TEXT, 1, KN_BLE_STRING_MAX, "kneed", NULL,
+      "Device Information: Manufacturer Name String, UTF-8" },
+    { "model", KN_CONFIG_KEY_TEXT, 1, KN_BLE_STRING_MAX, "Knee Sleeve", NULL,
+      "Device Information: Model Number String, UTF-8" },
+    { "serial", KN_CONFIG_KEY_TEXT, 1, KN_BLE_STRING_MAX, NULL, "SN-0001",
+      "Device Information: Serial Number String; unset: 12 hex digits of /etc/machine-id" },
+    { "hardware_revision", KN_CONFIG_KEY_TEXT, 1, KN_BLE_STRING_MAX, NULL, "B2",
+      "Device Information: Hardware Revision String; unset: empty" },
+    { "firmware_revision", KN_CONFIG_KEY_TEXT, 1, KN_BLE_STRING_MAX, NULL, "1.0",
+      "Device Information: Firmware Revision String; unset: empty" },
+    { NULL },
 };
 
-void kn_ble_settings_init(KnBleSettings *s)
+static gboolean get_uint(const KnKeyFile *f, const char *key, guint *inout, GError **error)
 {
-    KnBleConfig defaults;
+    guint64 v = *inout;
 
-    kn_ble_config_init(&defaults);
-    memset(s, 0, sizeof(*s));
-    s->enable = TRUE;
-    s->power_adapter = defaults.power_adapter;
-    s->pairing_window_s = 120;
-    s->height_cm = (guint) (defaults.height_m * 100 + 0.5);
-    s->alert_queue = defaults.alert_queue;
-    s->manufacturer = g_strdup(defaults.manufacturer);
-    s->model = g_strdup(defaults.model);
-}
-
-void kn_ble_settings_clear(KnBleSettings *s)
-{
-    g_free(s->adapter);
-    g_free(s->name);
-    g_free(s->battery_supply);
-    g_free(s->manufacturer);
-    g_free(s->model);
-    g_free(s->serial);
-    g_free(s->hardware_rev);
-    g_free(s->firmware_rev);
-    memset(s, 0, sizeof(*s));
-}
-
-static gboolean get_text(const KnKeyFile *f, const char *key, gsize max, char **inout,
-                         GError **error)
-{
-    g_autofree char *v = NULL;
-
-    if (!kn_keyfile_get_string(f, G, key, &v, error))
+    /* The syntax here, the range in kn_ble_config_check(). */
+    if (!kn_keyfile_get_uint(f, G, key, 0, G_MAXUINT, &v, error))
         return FALSE;
-    if (!v)
-        return TRUE;
-    if (!*v || !g_utf8_validate(v, -1, NULL) || strlen(v) > max) {
-        kn_keyfile_set_error(f, error, G, key, "must be UTF-8 text of 1 to %zu bytes", max);
-        return FALSE;
-    }
-    g_free(*inout);
-    *inout = g_steal_pointer(&v);
+    *inout = (guint) v;
     return TRUE;
 }
 
-static gboolean valid_adapter(const char *a)
+gboolean kn_ble_config_load(KnBleConfig *out, const KnKeyFile *f, GError **error)
 {
-    for (const char *c = a; *c; c++)
-        if (!g_ascii_isalnum(*c) && *c != '_')
-            return FALSE;
-    return *a != '\0';
-}
-
-gboolean kn_ble_settings_load(KnBleSettings *out, const KnKeyFile *f, GError **error)
-{
-    KnBleSettings s;
-    guint64 window, height, queue;
+    g_autoptr(GError) local = NULL;
+    const char *key = NULL;
+    KnBleConfig c = { 0 };
     gboolean ok;
 
-    if (!kn_keyfile_check_keys(f, G, keys, error))
+    if (!kn_config_check_keys(f, G, kn_ble_config_keys, error))
         return FALSE;
-    kn_ble_settings_init(&s);
-    window = s.pairing_window_s;
-    height = s.height_cm;
-    queue = s.alert_queue;
-    ok = kn_keyfile_get_boolean(f, G, "enable", &s.enable, error) &&
-         get_text(f, "adapter", 32, &s.adapter, error) &&
-         get_text(f, "name", KN_ADV_NAME_MAX, &s.name, error) &&
-         kn_keyfile_get_boolean(f, G, "power_adapter", &s.power_adapter, error) &&
-         kn_keyfile_get_uint(f, G, "pairing_window_s", 1, 600, &window, error) &&
-         get_text(f, "battery_supply", 256, &s.battery_supply, error) &&
-         kn_keyfile_get_uint(f, G, "height_cm", 50, 250, &height, error) &&
-         kn_keyfile_get_uint(f, G, "alert_queue", 1, KN_BLE_ALERT_QUEUE_MAX, &queue, error) &&
-         get_text(f, "manufacturer", STRING_MAX, &s.manufacturer, error) &&
-         get_text(f, "model", STRING_MAX, &s.model, error) &&
-         get_text(f, "serial", STRING_MAX, &s.serial, error) &&
-         get_text(f, "hardware_revision", STRING_MAX, &s.hardware_rev, error) &&
-         get_text(f, "firmware_revision", STRING_MAX, &s.firmware_rev, error);
-    if (ok && s.adapter && !valid_adapter(s.adapter)) {
-        kn_keyfile_set_error(f, error, G, "adapter", "'%s' is not an adapter name such as hci0",
-                             s.adapter);
+    kn_ble_config_copy(&c, out);
+    ok = kn_keyfile_get_boolean(f, G, "enable", &c.enable, error) &&
+         kn_keyfile_get_string(f, G, "adapter", &c.adapter, error) &&
+         kn_keyfile_get_string(f, G, "name", &c.name, error) &&
+         kn_keyfile_get_boolean(f, G, "power_adapter", &c.power_adapter, error) &&
+         get_uint(f, "pairing_window_s", &c.pairing_window_s, error) &&
+         get_uint(f, "bond_confirm_s", &c.bond_confirm_s, error) &&
+         kn_keyfile_get_string(f, G, "battery_supply", &c.battery_supply, error) &&
+         get_uint(f, "height_cm", &c.height_cm, error) &&
+         get_uint(f, "alert_queue", &c.alert_queue, error) &&
+         kn_keyfile_get_string(f, G, "manufacturer", &c.manufacturer, error) &&
+         kn_keyfile_get_string(f, G, "model", &c.model, error) &&
+         kn_keyfile_get_string(f, G, "serial", &c.serial, error) &&
+         kn_keyfile_get_string(f, G, "hardware_revision", &c.hardware_rev, error) &&
+         kn_keyfile_get_string(f, G, "firmware_revision", &c.firmware_rev, error);
+    if (ok && !kn_ble_config_check(&c, &key, &local)) {
+        kn_keyfile_set_error(f, error, G, key, "%s", local->message);
         ok = FALSE;
     }
-    if (ok && s.battery_supply && strchr(s.battery_supply, '/') && s.battery_supply[0] != '/') {
-        kn_keyfile_set_error(f, error, G, "battery_supply",
-                             "'%s' is neither a power_supply name nor an absolute directory",
-                             s.battery_supply);
-        ok = FALSE;
-    }
-    if (!ok) {
-        kn_ble_settings_clear(&s);
-        return FALSE;
-    }
-    s.pairing_window_s = (guint) window;
-    s.height_cm = (guint) height;
-    s.alert_queue = (guint) queue;
-    kn_ble_settings_clear(out);
-    *out = s;
-    return TRUE;
+    if (ok)
+        kn_ble_config_copy(out, &c);
+    kn_ble_config_clear(&c);
+    return ok;
 }
 
-gboolean kn_ble_settings_equal(const KnBleSettings *a, const KnBleSettings *b)
+gboolean kn_ble_config_check_group(const KnKeyFile *file, const char *group, gpointer user_data,
+                                   GError **error)
 {
-    return a->enable == b->enable && g_strcmp0(a->adapter, b->adapter) == 0 &&
-           g_strcmp0(a->name, b->name) == 0 && a->power_adapter == b->power_adapter &&
-           a->pairing_window_s == b->pairing_window_s &&
-           g_strcmp0(a->battery_supply, b->battery_supply) == 0 &&
-           a->height_cm == b->height_cm && a->alert_queue == b->alert_queue &&
-           g_strcmp0(a->manufacturer, b->manufacturer) == 0 &&
-           g_strcmp0(a->model, b->model) == 0 && g_strcmp0(a->serial, b->serial) == 0 &&
-           g_strcmp0(a->hardware_rev, b->hardware_rev) == 0 &&
-           g_strcmp0(a->firmware_rev, b->firmware_rev) == 0;
-}
-
-void kn_ble_settings_to_config(const KnBleSettings *s, KnBleConfig *cfg)
-{
-    kn_ble_config_init(cfg);
-    cfg->adapter = s->adapter;
-    cfg->name = s->name;
-    cfg->power_adapter = s->power_adapter;
-    cfg->height_m = s->height_cm / 100.0;
-    cfg->alert_queue = s->alert_queue;
-    cfg->manufacturer = s->manufacturer;
-    cfg->model = s->model;
-    cfg->serial = s->serial;
-    cfg->hardware_rev = s->hardware_rev;
-    cfg->firmware_rev = s->firmware_rev;
-}
-
-gboolean kn_ble_settings_check_group(const KnKeyFile *file, const char *group,
-                                     gpointer user_data, GError **error)
-{
-    KnBleSettings s;
+    KnBleConfig c;
     gboolean ok;
 
-    kn_ble_settings_init(&s);
-    ok = kn_ble_settings_load(&s, file, error);
-    kn_ble_settings_clear(&s);
+    kn_ble_config_init(&c);
+    ok = kn_ble_config_load(&c, file, error);
+    kn_ble_config_clear(&c);
     return ok;
 }

@@ -109,6 +109,7 @@ struct _KnBle {
     gboolean cfg_power;
     double cfg_height_m;
     guint cfg_alert_queue;
+    guint cfg_bond_confirm_s;
     char *dis[6];                 /* manufacturer, model, serial, hw, fw, sw */
 
     const KnBleHooks *hooks;

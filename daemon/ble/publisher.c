@@ -14,7 +14,7 @@
 
 struct _KnBlePublisher {
     KnCore *core;
-    KnBleSettings settings;
+    KnBleConfig settings;
     GDBusConnection *system_bus;
     KnBle *ble;
     guint publisher_id;
@@ -461,12 +461,11 @@ KnBlePublisher *kn_ble_publisher_new(KnCore *core, const KnKeyFile *config,
 {
     g_autoptr(KnBlePublisher) pub = g_new0(KnBlePublisher, 1);
     g_autoptr(GError) bus_error = NULL;
-    KnBleConfig cfg;
 
     pub->core = core;
     pub->sysfs_battery = -1;
-    kn_ble_settings_init(&pub->settings);
-    if (!kn_ble_settings_load(&pub->settings, config, error))
+    kn_ble_config_init(&pub->settings);
+    if (!kn_ble_config_load(&pub->settings, config, error))
         return NULL;
     if (!pub->settings.enable) {
         g_info("BLE: disabled in the configuration");
@@ -481,9 +480,8 @@ KnBlePublisher *kn_ble_publisher_new(KnCore *core, const KnKeyFile *config,
         kn_dbus_bluetooth_set_last_error(pub->iface, bus_error->message);
         return g_steal_pointer(&pub);
     }
-    kn_ble_settings_to_config(&pub->settings, &cfg);
     pub->cancel = g_cancellable_new();
-    pub->ble = kn_ble_new(pub->system_bus, &cfg, &hooks, pub, error);
+    pub->ble = kn_ble_new(pub->system_bus, &pub->settings, &hooks, pub, error);
     if (!pub->ble)
         return NULL;
     if (pub->settings.battery_supply) {
@@ -516,22 +514,22 @@ void kn_ble_publisher_free(KnBlePublisher *pub)
     g_clear_object(&pub->object);
     g_clear_object(&pub->manager);
     g_clear_object(&pub->system_bus);
-    kn_ble_settings_clear(&pub->settings);
+    kn_ble_config_clear(&pub->settings);
     g_free(pub);
 }
 
 gboolean kn_ble_publisher_config_changed(KnBlePublisher *pub, const KnKeyFile *config)
 {
-    KnBleSettings s;
+    KnBleConfig c;
     gboolean changed;
 
-    kn_ble_settings_init(&s);
-    if (!kn_ble_settings_load(&s, config, NULL)) {
-        kn_ble_settings_clear(&s);
+    kn_ble_config_init(&c);
+    if (!kn_ble_config_load(&c, config, NULL)) {
+        kn_ble_config_clear(&c);
         return FALSE;
     }
-    changed = pub ? !kn_ble_settings_equal(&s, &pub->settings) : s.enable;
-    kn_ble_settings_clear(&s);
+    changed = pub ? !kn_ble_config_equal(&c, &pub->settings) : c.enable;
+    kn_ble_config_clear(&c);
     return changed;
 }
 
