@@ -362,6 +362,7 @@ static GVariant *info_dict(Harness *h)
     g_variant_builder_add(&b, "{sv}", "alerts_queued", g_variant_new_uint32(info.alerts_queued));
     g_variant_builder_add(&b, "{sv}", "alerts_dropped", g_variant_new_uint64(info.alerts_dropped));
     g_variant_builder_add(&b, "{sv}", "registrations", g_variant_new_uint64(info.registrations));
+    g_variant_builder_add(&b, "{sv}", "refused_calls", g_variant_new_uint64(info.refused_calls));
     g_variant_builder_add(&b, "{sv}", "last_error",
                           g_variant_new_string(info.last_error ? info.last_error : ""));
     return g_variant_builder_end(&b);

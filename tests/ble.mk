@@ -30,6 +30,7 @@ ble_py_tests = \
 	tests/test-ble-lifecycle.py \
 	tests/test-ble-advertisement.py \
 	tests/test-ble-pairing.py \
+	tests/test-ble-callers.py \
 	tests/test-ble-kneed.py
 TESTS += $(ble_py_tests)
 EXTRA_DIST += $(ble_py_tests) \

@@ -30,10 +30,8 @@ static void agent_method_call(GDBusConnection *conn, const char *sender, const c
     const char *device = NULL;
 
     /* Only bluetoothd may drive the agent. */
-    if (!ble->bluez_owner || g_strcmp0(sender, ble->bluez_owner) != 0) {
-        reject(inv, "Not bluetoothd");
+    if (!kn_ble_caller_is_bluetoothd(ble, inv))
         return;
-    }
     if (g_variant_n_children(params) > 0) {
         first = g_variant_get_child_value(params, 0);
         if (g_variant_is_of_type(first, G_VARIANT_TYPE_OBJECT_PATH))

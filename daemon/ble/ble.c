@@ -187,6 +187,47 @@ void kn_ble_state_changed(KnBle *ble)
     g_source_unref(src);
 }
 
+/* ---- who is calling ---- */
+
+/* A GError domain that GDBus sends as org.bluez.Error.NotPermitted: a
+ * property getter can only answer with a GError. */
+static GQuark not_permitted_quark(void)
+{
+    static gsize once;
+    static GQuark quark;
+
+    if (g_once_init_enter(&once)) {
+        quark = g_quark_from_static_string("kn-ble-caller-error-quark");
+        g_dbus_error_register_error(quark, 0, BLUEZ_ERROR "NotPermitted");
+        g_once_init_leave(&once, 1);
+    }
+    return quark;
+}
+
+gboolean kn_ble_sender_is_bluetoothd(KnBle *ble, const char *sender, GError **error)
+{
+    /* bluez_owner follows org.bluez's owner (the name watch of bluez.c):
+     * the unique name a process cannot take over, unlike the well-known
+     * name a client could claim where the bus policy lets it. */
+    if (sender && ble->bluez_owner && strcmp(sender, ble->bluez_owner) == 0)
+        return TRUE;
+    g_set_error_literal(error, not_permitted_quark(), 0, "Only bluetoothd may call this");
+    g_debug("BLE: refused a call from %s: not bluetoothd (%s)", sender ? sender : "?",
+            ble->bluez_owner ? ble->bluez_owner : "not running");
+    return FALSE;
+}
+
+gboolean kn_ble_caller_is_bluetoothd(KnBle *ble, GDBusMethodInvocation *inv)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (kn_ble_sender_is_bluetoothd(ble, g_dbus_method_invocation_get_sender(inv), &error))
+        return TRUE;
+    ble->refused_calls++;
+    g_dbus_method_invocation_return_gerror(inv, error);
+    return FALSE;
+}
+
 KnBleAdapter *kn_ble_current_adapter(KnBle *ble)
 {
     return ble->adapter ? g_hash_table_lookup(ble->adapters, ble->adapter) : NULL;
@@ -754,6 +795,7 @@ void kn_ble_get_info(KnBle *ble, KnBleInfo *ret)
     ret->alerts_queued = g_queue_get_length(&ble->alert_queue);
     ret->alerts_dropped = ble->alerts_dropped;
     ret->registrations = ble->registrations;
+    ret->refused_calls = ble->refused_calls;
     ret->last_error = ble->reg_app.error ? ble->reg_app.error
                       : ble->reg_adv.error ? ble->reg_adv.error
                                            : ble->reg_agent.error;

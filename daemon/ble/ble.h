@@ -161,6 +161,7 @@ typedef struct {
     guint alerts_queued;
     guint64 alerts_dropped;
     guint64 registrations;        /* successful RegisterApplication calls */
+    guint64 refused_calls;        /* calls to kneed's BlueZ objects not from bluetoothd */
     const char *last_error;       /* of the last failed registration, NULL */
 } KnBleInfo;
 

@@ -786,6 +786,8 @@ static void chr_method_call(GDBusConnection *conn, const char *sender, const cha
 {
     KnChrState *st = user_data;
 
+    if (!kn_ble_caller_is_bluetoothd(st->ble, inv))
+        return;
     if (g_str_equal(method, "ReadValue"))
         read_value(st, params, inv);
     else if (g_str_equal(method, "WriteValue"))
@@ -839,7 +841,14 @@ static GVariant *chr_get_property(GDBusConnection *conn, const char *sender, con
                                   const char *iface, const char *name, GError **error,
                                   gpointer user_data)
 {
-    GVariant *v = chr_property(user_data, name);
+    KnChrState *st = user_data;
+    GVariant *v;
+
+    /* Value is health data (GetAll, whose errors GDBus drops, leaves
+     * everything out for another caller). */
+    if (!kn_ble_sender_is_bluetoothd(st->ble, sender, error))
+        return NULL;
+    v = chr_property(st, name);
 
     if (!v)
         g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "No property %s", name);
@@ -859,7 +868,12 @@ static GVariant *svc_get_property(GDBusConnection *conn, const char *sender, con
                                   const char *iface, const char *name, GError **error,
                                   gpointer user_data)
 {
-    GVariant *v = svc_property(GPOINTER_TO_INT(user_data), name);
+    KnSvcState *st = user_data;
+    GVariant *v;
+
+    if (!kn_ble_sender_is_bluetoothd(st->ble, sender, error))
+        return NULL;
+    v = svc_property(st->id, name);
 
     if (!v)
         g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "No property %s", name);
@@ -925,6 +939,9 @@ static void om_method_call(GDBusConnection *conn, const char *sender, const char
 {
     KnBle *ble = user_data;
 
+    /* The tree carries the characteristics' values. */
+    if (!kn_ble_caller_is_bluetoothd(ble, inv))
+        return;
     if (!g_str_equal(method, "GetManagedObjects")) {
         g_dbus_method_invocation_return_error(inv, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
                                               "No method %s", method);
@@ -947,9 +964,11 @@ gboolean kn_ble_gatt_export(KnBle *ble, GError **error)
     if (!ble->om_reg_id)
         return FALSE;
     for (int s = 0; s < KN_SVC_COUNT; s++) {
+        ble->svc[s].ble = ble;
+        ble->svc[s].id = (KnSvc) s;
         ble->svc_reg_id[s] = g_dbus_connection_register_object(
             ble->conn, services[s].path, (GDBusInterfaceInfo *) &kn_bluez_gatt_service1_interface,
-            &svc_vtable, GINT_TO_POINTER(s), NULL, error);
+            &svc_vtable, &ble->svc[s], NULL, error);
         if (!ble->svc_reg_id[s])
             return FALSE;
     }

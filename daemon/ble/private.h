@@ -90,6 +90,11 @@ typedef struct {
 
 typedef struct {
     KnBle *ble;
+    KnSvc id;
+} KnSvcState;
+
+typedef struct {
+    KnBle *ble;
     KnChr id;
     guint reg_id;
     /* D-Bus unique name -> number of StartNotify calls not yet ended */
@@ -118,6 +123,7 @@ struct _KnBle {
     /* exported objects */
     guint om_reg_id;
     guint svc_reg_id[KN_SVC_COUNT];
+    KnSvcState svc[KN_SVC_COUNT];
     KnChrState chr[KN_CHR_COUNT];
     guint adv_reg_id;
     guint agent_reg_id;
@@ -161,9 +167,17 @@ struct _KnBle {
     guint settings_retry_id;          /* Powered / Pairable after a refused Set */
 
     guint notify_idle_id;         /* coalesces state_changed */
+    guint64 refused_calls;        /* method calls refused: not from bluetoothd */
 };
 
 /* ble.c */
+/* The one check of who calls kneed's BlueZ objects (application,
+ * services, characteristics, advertisement, agent): TRUE when sender is
+ * the current owner of org.bluez; else FALSE with
+ * org.bluez.Error.NotPermitted in *error. */
+gboolean kn_ble_sender_is_bluetoothd(KnBle *ble, const char *sender, GError **error);
+/* The same for a method call: answers the refusal itself. */
+gboolean kn_ble_caller_is_bluetoothd(KnBle *ble, GDBusMethodInvocation *inv);
 void kn_ble_state_changed(KnBle *ble);
 KnBleAdapter *kn_ble_current_adapter(KnBle *ble);
 KnBleDevice *kn_ble_lookup_device(KnBle *ble, const char *path);
