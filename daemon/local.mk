@@ -13,7 +13,8 @@ daemon_libkneedcore_a_SOURCES = \
 	daemon/dbus-api.h daemon/dbus-api.c \
 	daemon/dbus-args.h daemon/dbus-args.c \
 	daemon/log.h daemon/log.c \
-	daemon/sd.h daemon/sd.c
+	daemon/sd.h daemon/sd.c \
+	daemon/battery.h daemon/battery.c
 
 sbin_PROGRAMS += daemon/kneed
 daemon_kneed_CPPFLAGS = $(daemon_libkneedcore_a_CPPFLAGS)

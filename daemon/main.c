@@ -15,6 +15,7 @@
 #include <locale.h>
 #include <stdio.h>
 
+#include "daemon/battery.h"
 #include "daemon/ble/publisher.h"
 #include "daemon/config.h"
 #include "daemon/core.h"
@@ -39,6 +40,7 @@ typedef struct {
     KnDBusApi *api;
     KnBlePublisher *ble;
     KnSleeve *sleeve;
+    KnBattery *battery;
     guint name_id;
     gboolean name_owned;
 } Daemon;
@@ -171,6 +173,11 @@ static gboolean on_reload_signal(gpointer user_data)
         }
         connect_sleeve_to_ble(d);
     }
+    if (kn_battery_config_changed(d->battery, kn_config_get_file(config))) {
+        g_message("reading the battery with the new [battery] settings");
+        g_clear_pointer(&d->battery, kn_battery_free);
+        d->battery = kn_battery_new(d->core, kn_config_get_file(config), NULL);
+    }
     if (kn_ble_publisher_config_changed(d->ble, kn_config_get_file(config))) {
         g_message("restarting Bluetooth with the new [bluetooth] settings");
         g_clear_pointer(&d->ble, kn_ble_publisher_free);
@@ -262,11 +269,14 @@ int main(int argc, char **argv)
         kn_config_free(d.config);
         return EXIT_CONFIG;
     }
+    /* Before any publisher: they all start from the board's level. */
+    d.battery = kn_battery_new(d.core, kn_config_get_file(d.config), NULL);
     /* A configured line that cannot be had is a configuration error, found
      * before kneed claims its bus name. */
     d.sleeve = kn_sleeve_new(d.core, kn_config_get_file(d.config), &error);
     if (!d.sleeve && error) {
         g_printerr("kneed: %s\n", error->message);
+        kn_battery_free(d.battery);
         kn_core_free(d.core);
         kn_config_free(d.config);
         return EXIT_CONFIG;
@@ -302,6 +312,7 @@ out:
     kn_core_clear_source(d.core);
     kn_ble_publisher_free(d.ble);
     kn_sleeve_free(d.sleeve);
+    kn_battery_free(d.battery);
     if (d.name_id)
         g_bus_unown_name(d.name_id);
     kn_dbus_api_free(d.api);

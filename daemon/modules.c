@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "daemon/battery.h"
 #include "daemon/ble/config.h"
 #include "daemon/modules.h"
 #include "sleeve/sleeve-config.h"
@@ -8,6 +9,8 @@
 static const KnConfigGroup module_groups[] = {
     { KN_BLE_CONFIG_GROUP, kn_ble_config_check_group, NULL,
       "The Bluetooth LE peripheral (docs/gatt.md)", kn_ble_config_keys },
+    { KN_BATTERY_GROUP, kn_battery_check_group, NULL, "The board's battery (kneed.conf(5))",
+      kn_battery_config_keys },
     { KN_SLEEVE_GROUP_BUTTON, kn_sleeve_settings_check_group, NULL,
       "The sleeve's button (docs/sleeve.md): a GPIO input line", kn_sleeve_button_keys },
     { KN_SLEEVE_GROUP_HAPTIC, kn_sleeve_settings_check_group, NULL,

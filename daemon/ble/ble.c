@@ -38,8 +38,8 @@ void kn_ble_config_init(KnBleConfig *cfg)
 /* The string members, for clear, copy and equal. */
 static const gsize string_members[] = {
     G_STRUCT_OFFSET(KnBleConfig, adapter),      G_STRUCT_OFFSET(KnBleConfig, name),
-    G_STRUCT_OFFSET(KnBleConfig, battery_supply), G_STRUCT_OFFSET(KnBleConfig, manufacturer),
-    G_STRUCT_OFFSET(KnBleConfig, model),        G_STRUCT_OFFSET(KnBleConfig, serial),
+    G_STRUCT_OFFSET(KnBleConfig, manufacturer), G_STRUCT_OFFSET(KnBleConfig, model),
+    G_STRUCT_OFFSET(KnBleConfig, serial),
     G_STRUCT_OFFSET(KnBleConfig, hardware_rev), G_STRUCT_OFFSET(KnBleConfig, firmware_rev),
     G_STRUCT_OFFSET(KnBleConfig, software_rev),
 };
@@ -108,8 +108,6 @@ static gboolean check_uint(const char *key, guint v, guint min, guint max, const
 
 gboolean kn_ble_config_check(const KnBleConfig *cfg, const char **ret_key, GError **error)
 {
-    const char *supply = cfg->battery_supply;
-
     if (!check_text("adapter", cfg->adapter, KN_BLE_ADAPTER_MAX, ret_key, error))
         return FALSE;
     /* An adapter name such as hci0: one element of /org/bluez/<name>. */
@@ -117,11 +115,6 @@ gboolean kn_ble_config_check(const KnBleConfig *cfg, const char **ret_key, GErro
         if (!g_ascii_isalnum(*c) && *c != '_')
             return invalid(ret_key, "adapter", error, "'%s' is not an adapter name such as hci0",
                            cfg->adapter);
-    if (!check_text("battery_supply", supply, KN_BLE_BATTERY_SUPPLY_MAX, ret_key, error))
-        return FALSE;
-    if (supply && strchr(supply, '/') && supply[0] != '/')
-        return invalid(ret_key, "battery_supply", error,
-                       "'%s' is neither a power_supply name nor an absolute directory", supply);
     return check_text("name", cfg->name, KN_ADV_NAME_MAX, ret_key, error) &&
            check_uint("pairing_window_s", cfg->pairing_window_s, KN_BLE_PAIRING_WINDOW_MIN_S,
                       KN_BLE_PAIRING_WINDOW_MAX_S, ret_key, error) &&

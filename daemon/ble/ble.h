@@ -36,7 +36,6 @@ typedef struct {
     gboolean power_adapter;       /* power the adapter on if it is off */
     guint pairing_window_s;       /* how long the sleeve's button opens the window */
     guint bond_confirm_s;         /* how long a new bond waits for the runner's yes */
-    char *battery_supply;         /* power_supply name or directory; NULL: the source's */
     guint height_cm;              /* the wearer, for speed estimates */
     guint alert_queue;            /* alerts kept while nobody subscribes */
     char *manufacturer;           /* Device Information strings */
@@ -57,7 +56,6 @@ typedef struct {
 #define KN_BLE_ALERT_QUEUE_MAX 1024
 #define KN_BLE_ADAPTER_MAX 32         /* bytes of an adapter name */
 #define KN_BLE_STRING_MAX 64          /* bytes of a Device Information string */
-#define KN_BLE_BATTERY_SUPPLY_MAX 256
 
 /* Defaults: enabled, no adapter preference, default name, power on, a
  * 120 s window, 30 s to confirm a bond, 175 cm, 32 alerts, kneed's

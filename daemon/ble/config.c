@@ -22,8 +22,6 @@ const KnConfigKey kn_ble_config_keys[] = {
     { "bond_confirm_s", KN_CONFIG_KEY_UINT, KN_BLE_BOND_CONFIRM_MIN_S, KN_BLE_BOND_CONFIRM_MAX_S,
       "30", NULL,
       "How long a new bond waits for the wearer's yes (button, kneectl pair confirm), s" },
-    { "battery_supply", KN_CONFIG_KEY_TEXT, 1, KN_BLE_BATTERY_SUPPLY_MAX, NULL, "BAT0",
-      "Battery: a power_supply name or an absolute directory with capacity; unset: the source's" },
     { "height_cm", KN_CONFIG_KEY_UINT, KN_BLE_HEIGHT_MIN_CM, KN_BLE_HEIGHT_MAX_CM, "175", NULL,
       "The wearer's height, for the speed and stride length estimates, cm" },
     { "alert_queue", KN_CONFIG_KEY_UINT, KN_BLE_ALERT_QUEUE_MIN, KN_BLE_ALERT_QUEUE_MAX, "32",
@@ -68,7 +66,6 @@ gboolean kn_ble_config_load(KnBleConfig *out, const KnKeyFile *f, GError **error
          kn_keyfile_get_boolean(f, G, "power_adapter", &c.power_adapter, error) &&
          get_uint(f, "pairing_window_s", &c.pairing_window_s, error) &&
          get_uint(f, "bond_confirm_s", &c.bond_confirm_s, error) &&
-         kn_keyfile_get_string(f, G, "battery_supply", &c.battery_supply, error) &&
          get_uint(f, "height_cm", &c.height_cm, error) &&
          get_uint(f, "alert_queue", &c.alert_queue, error) &&
          kn_keyfile_get_string(f, G, "manufacturer", &c.manufacturer, error) &&

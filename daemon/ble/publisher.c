@@ -10,8 +10,6 @@
 #include "daemon/publisher.h"
 #include "dbus/kneed-ble-dbus.h"
 
-#define BATTERY_POLL_S 60
-
 struct _KnBlePublisher {
     KnCore *core;
     KnBleConfig settings;
@@ -22,9 +20,6 @@ struct _KnBlePublisher {
     GDBusObjectManagerServer *manager;
     GDBusObjectSkeleton *object;
     KnDBusBluetooth *iface;
-    int sysfs_battery;            /* -1 unknown */
-    gboolean sysfs_failed;
-    guint battery_timer;
     KnBleStatus status;
     KnBleLink link;
     KnBleLinkFunc link_func;
@@ -347,8 +342,10 @@ static void push_status(KnBlePublisher *pub)
     if (cs->sleeve_failed & KN_SLEEVE_PART_HAPTIC)
         st->error_bits |= KN_GATT_ERR_HAPTICS;
     st->pain_marks_unscored = cs->pain_marks_unscored;
-    st->battery_pct = pub->settings.battery_supply ? pub->sysfs_battery : cs->battery_pct;
-    if (pub->settings.battery_supply && pub->sysfs_failed)
+    /* The core's one level (daemon/battery.h), as D-Bus shows it. */
+    st->battery_pct = cs->battery_pct;
+    st->charging = cs->battery_charging;
+    if (cs->battery_failed)
         st->error_bits |= KN_GATT_ERR_BATTERY;
     st->session_active = cs->session_active;
     st->coaching = cs->coaching_target_spm > 0;
@@ -374,41 +371,6 @@ static const KnPublisherOps ops = {
     .alert = on_alert,
     .status = on_status,
 };
-
-/* ---- battery from sysfs ---- */
-
-static void read_battery(KnBlePublisher *pub)
-{
-    const char *supply = pub->settings.battery_supply;
-    g_autofree char *path = supply[0] == '/'
-                                ? g_build_filename(supply, "capacity", NULL)
-                                : g_build_filename("/sys/class/power_supply", supply,
-                                                   "capacity", NULL);
-    g_autofree char *text = NULL;
-    g_autoptr(GError) error = NULL;
-    guint64 pct;
-    int before = pub->sysfs_battery;
-    gboolean failed_before = pub->sysfs_failed;
-
-    if (!g_file_get_contents(path, &text, NULL, &error) ||
-        !g_ascii_string_to_unsigned(g_strstrip(text), 10, 0, 100, &pct, &error)) {
-        if (!pub->sysfs_failed)
-            g_warning("BLE: cannot read the battery level from %s: %s", path, error->message);
-        pub->sysfs_failed = TRUE;
-        pub->sysfs_battery = -1;
-    } else {
-        pub->sysfs_failed = FALSE;
-        pub->sysfs_battery = (int) pct;
-    }
-    if ((before != pub->sysfs_battery || failed_before != pub->sysfs_failed) && pub->ble)
-        push_status(pub);
-}
-
-static gboolean battery_tick(gpointer data)
-{
-    read_battery(data);
-    return G_SOURCE_CONTINUE;
-}
 
 /* ---- org.kneed.Kneed1.Bluetooth ---- */
 
@@ -463,7 +425,6 @@ KnBlePublisher *kn_ble_publisher_new(KnCore *core, const KnKeyFile *config,
     g_autoptr(GError) bus_error = NULL;
 
     pub->core = core;
-    pub->sysfs_battery = -1;
     kn_ble_config_init(&pub->settings);
     if (!kn_ble_config_load(&pub->settings, config, error))
         return NULL;
@@ -484,10 +445,6 @@ KnBlePublisher *kn_ble_publisher_new(KnCore *core, const KnKeyFile *config,
     pub->ble = kn_ble_new(pub->system_bus, &pub->settings, &hooks, pub, error);
     if (!pub->ble)
         return NULL;
-    if (pub->settings.battery_supply) {
-        read_battery(pub);
-        pub->battery_timer = g_timeout_add_seconds(BATTERY_POLL_S, battery_tick, pub);
-    }
     /* Calls on_status at once: the peripheral starts from the core's state. */
     pub->publisher_id = kn_core_add_publisher(core, &ops, pub, NULL);
     if (kn_core_get_live(core)->t_s > 0)
@@ -505,8 +462,6 @@ void kn_ble_publisher_free(KnBlePublisher *pub)
     if (pub->cancel)
         g_cancellable_cancel(pub->cancel);
     g_clear_object(&pub->cancel);
-    if (pub->battery_timer)
-        g_source_remove(pub->battery_timer);
     kn_ble_free(pub->ble);
     if (pub->manager && pub->object)
         g_dbus_object_manager_server_unexport(pub->manager, KN_BLE_DBUS_PATH);

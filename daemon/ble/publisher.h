@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The BLE publisher: plugs the peripheral (daemon/ble.h) into kneed's core
- * (daemon/publisher.h).  It feeds KnBle with what the core publishes, turns
- * control point and pain writes into core control calls, reads the battery
- * from sysfs when [bluetooth] battery_supply says so, and shows the state
+ * The BLE publisher: plugs the peripheral (daemon/ble/ble.h) into kneed's
+ * core (daemon/publisher.h).  It feeds KnBle with what the core publishes
+ * (the battery level too: the core's one, daemon/battery.h), turns control
+ * point and pain writes into core control calls, and shows the state
  * of the peripheral as org.kneed.Kneed1.Bluetooth on
  * /org/kneed/Kneed1/bluetooth of the daemon's bus.
  *
