@@ -18,3 +18,4 @@ int kn_cmd_calibrate(int argc, char **argv);
 int kn_cmd_pain(int argc, char **argv);
 int kn_cmd_session(int argc, char **argv);
 int kn_cmd_thresholds(int argc, char **argv);
+int kn_cmd_pair(int argc, char **argv);

@@ -128,12 +128,38 @@ static void on_ble_link(KnBleLink link, gpointer user_data)
     }
 }
 
-/* What the sleeve's I/O needs from the BLE publisher. */
+/* The wearer's answer to a new bond, with the button. */
+static void on_bond_answer(gboolean confirmed, gpointer user_data)
+{
+    Daemon *d = user_data;
+
+    kn_ble_publisher_resolve_bond(d->ble, confirmed);
+}
+
+static gboolean ask_bond(guint timeout_s, gpointer user_data)
+{
+    Daemon *d = user_data;
+
+    return kn_sleeve_request_confirmation(d->sleeve, timeout_s * 1000, on_bond_answer, d);
+}
+
+static void cancel_bond(gpointer user_data)
+{
+    Daemon *d = user_data;
+
+    kn_sleeve_cancel_confirmation(d->sleeve);
+}
+
+static const KnBleConfirmOps bond_confirm_ops = { ask_bond, cancel_bond };
+
+/* What the sleeve's I/O needs from the BLE publisher, and the other way. */
 static void connect_sleeve_to_ble(Daemon *d)
 {
     kn_sleeve_set_pairing_window(d->sleeve, d->ble ? kn_ble_publisher_pairing_window_s(d->ble) : 0);
-    if (d->ble)
+    if (d->ble) {
         kn_ble_publisher_set_link_func(d->ble, on_ble_link, d);
+        kn_ble_publisher_set_confirm_ops(d->ble, &bond_confirm_ops, d);
+    }
     on_ble_link(kn_ble_publisher_get_link(d->ble), d);
 }
 

@@ -148,6 +148,8 @@ class BleTestCase(unittest.TestCase):
             self.bus_proc.stdout.close()
         if failed:
             for name in sorted(os.listdir(self.tmp)):
+                if not os.path.isfile(os.path.join(self.tmp, name)):
+                    continue
                 with open(os.path.join(self.tmp, name), errors='replace') as f:
                     print(f'---- {name} (last 60 lines)')
                     print(''.join(f.readlines()[-60:]))
@@ -220,6 +222,16 @@ class BleTestCase(unittest.TestCase):
     def calls(self):
         return [str(c) for c in self.harness.GetCalls()]
 
+    def barrier(self, adapter='hci0'):
+        '''Waits for what the program under test does about every signal the
+        mock sent so far, with no fixed wait: the mock asks it for a value
+        (ReadValue), and it answers after it has handled the signals that
+        came before the call, on the same connection in the same order,
+        and after the calls it made to the mock then, which the mock has
+        handled before it handles the answer.'''
+        device = self.phone('AA:BB:CC:DD:EE:FE', bonded=False, security=1, adapter=adapter)
+        self.assertEqual(self.read(device, gd.BATTERY_LEVEL)[0], 0)
+
     # ---- the phone, through the mock ----
 
     def phone(self, address='AA:BB:CC:DD:EE:01', bonded=True, security=2, adapter='hci0'):
@@ -273,7 +285,9 @@ INFO_KEYS = {
     'AgentRegistered': 'agent_registered', 'Pairable': 'pairable',
     'Subscriptions': 'subscriptions', 'AlertsQueued': 'alerts_queued',
     'AlertsDropped': 'alerts_dropped', 'Registrations': 'registrations',
-    'LastError': 'last_error',
+    'LastError': 'last_error', 'RegistrationAttempts': 'registration_attempts',
+    'RefusedCalls': 'refused_calls', 'PendingBond': 'pending_bond',
+    'PendingBondAddress': 'pending_bond_address',
 }
 
 RUN_CONFIG = '''[daemon]

@@ -825,12 +825,41 @@ def set_bonded(path, bonded):
 @dbus.service.method(MOCK_IFACE, in_signature='ssbq', out_signature='o')
 def AddPhone(self, adapter, address, bonded, security):
     '''A connected phone: bonded or not, with its link security level
-    (1 open, 2 encrypted, 3 encrypted with MITM protection).'''
+    (1 open, 2 encrypted, 3 encrypted with MITM protection).  A bonded
+    phone is one the wearer confirmed earlier: Trusted, as kneed marks it
+    (set before the bond appears, as bluetoothd loads both together).'''
     path = ensure_device(self, adapter, address)
     if bonded:
+        mockobject.objects[path].UpdateProperties(DEVICE_IFACE, {'Trusted': dbus.Boolean(True)})
         set_bonded(path, True)
     devices[path]['security'] = int(security)
     return path
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='ss', out_signature='o')
+def BondDirectly(self, adapter, address):
+    '''A bond made without kneed's agent being asked (a second pairing
+    that raced the first, or another agent's): Paired and Bonded, not
+    Trusted.'''
+    path = ensure_device(self, adapter, address)
+    set_bonded(path, True)
+    event('bonded', path)
+    return path
+
+
+@dbus.service.method(ADAPTER_IFACE, in_signature='o', out_signature='')
+def AdapterRemoveDevice(self, path):
+    '''Adapter1.RemoveDevice: the bond and the device go, with its link
+    and the CCC states of its link (btd_adapter_remove_device()).'''
+    path = str(path)
+    if path not in mockobject.objects or not path.startswith(self.path + '/'):
+        raise bluez_error('DoesNotExist', 'Does Not Exist')
+    for (d, cpath), v in list(ccc.items()):
+        if d == path and v:
+            AttSubscribe(self, d, cpath, 0)
+    devices.pop(path, None)
+    bluez5.RemoveDevice(self, path)
+    event('device-removed', path)
 
 
 # ---- adapters ----
@@ -865,6 +894,7 @@ def AddAdapter(self, device_name, system_name):
     adapter = mockobject.objects[path]
     adapter.max_instances = 5
     add_method(adapter, PROPS_IFACE, 'Set', AdapterSet)
+    add_method(adapter, ADAPTER_IFACE, 'RemoveDevice', AdapterRemoveDevice)
     adapter.props[GATT_MANAGER_IFACE] = {}
     add_method(adapter, GATT_MANAGER_IFACE, 'RegisterApplication', RegisterApplication)
     add_method(adapter, GATT_MANAGER_IFACE, 'UnregisterApplication', UnregisterApplication)

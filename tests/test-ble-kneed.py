@@ -17,7 +17,9 @@ import taprunner
 import dbus
 
 from ble_testlib import (KneedTestCase, KNEED, BT_PATH, BT_IFACE, CHR, APP, gd, wait_until,
-                         pump, PROPS_IFACE)
+                         pump, PROPS_IFACE, BUILDDIR)
+
+KNEECTL = os.path.join(BUILDDIR, 'client', 'kneectl')
 
 
 IDENTIFY = 'not-available'
@@ -146,6 +148,10 @@ class Peripheral(KneedTestCase):
 
 
 class PairingWindow(KneedTestCase):
+    def kneectl(self, *args):
+        return subprocess.run([KNEECTL, '--session', 'pair', *args], env=self.env,
+                              capture_output=True, text=True, timeout=20)
+
     def test_opened_by_the_daemon_method_closed_after_a_bond(self):
         self.wait_ready()
         dev = self.phone()
@@ -164,6 +170,43 @@ class PairingWindow(KneedTestCase):
         # One bond per window: kneed closes it.
         wait_until(lambda: not self.prop('PairingWindowOpen'), what='the window to close')
         wait_until(lambda: not self.adapter_prop('Pairable'), what='Pairable = false')
+
+    def test_a_new_bond_is_kept_or_removed_through_kneectl(self):
+        '''No button configured: the confirmation comes from kneectl (the D-Bus
+        API's policy admits root and the group kneed only).'''
+        self.wait_ready()
+        run = self.kneectl('open', '30')
+        self.assertEqual(run.returncode, 0, run.stderr)
+        wait_until(lambda: bool(self.adapter_prop('Pairable')), what='Pairable = true')
+        self.assertEqual(self.mock.PairJustWorks('hci0', 'AA:BB:CC:DD:EE:22'), 'bonded')
+        dev = '/org/bluez/hci0/dev_AA_BB_CC_DD_EE_22'
+        wait_until(lambda: self.info()['pending_bond'] == dev, what='the bond to wait')
+        self.assertEqual(self.info()['pending_bond_address'], 'AA:BB:CC:DD:EE:22')
+        self.assertIn('no button to confirm the bond of AA:BB:CC:DD:EE:22', self.kneed_output())
+        shown = self.kneectl()
+        self.assertEqual(shown.returncode, 0, shown.stderr)
+        self.assertIn('AA:BB:CC:DD:EE:22 waits for confirmation', shown.stdout)
+        self.assertIn('Pairing window: closed', shown.stdout)
+        self.assertEqual(self.read(dev, gd.LIVE)[0], 0x08, 'no health data before the yes')
+        run = self.kneectl('confirm')
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(self.info()['pending_bond'], '')
+        self.assertEqual(self.read(dev, gd.LIVE)[0], 0)
+        device = self.bus.get_object('org.bluez', dev)
+        wait_until(lambda: bool(device.Get('org.bluez.Device1', 'Trusted',
+                                           dbus_interface=PROPS_IFACE)), what='Trusted')
+        again = self.kneectl('confirm')
+        self.assertEqual(again.returncode, 1)
+        self.assertIn('No bond waits for confirmation (NotFound)', again.stderr)
+        # The next window's bond, refused.
+        self.assertEqual(self.kneectl('open').returncode, 0)
+        wait_until(lambda: bool(self.adapter_prop('Pairable')), what='Pairable = true')
+        self.assertEqual(self.mock.PairJustWorks('hci0', 'AA:BB:CC:DD:EE:23'), 'bonded')
+        wait_until(lambda: self.info()['pending_bond'].endswith('EE_23'), what='the second bond')
+        self.assertEqual(self.kneectl('deny').returncode, 0)
+        wait_until(lambda: [d for _, _, d in self.events('device-removed')] ==
+                   ['/org/bluez/hci0/dev_AA_BB_CC_DD_EE_23'], what='RemoveDevice')
+        self.assertEqual(self.kneectl('sideways').returncode, 2)
 
 
 class BluetoothdRestarts(KneedTestCase):

@@ -11,9 +11,11 @@
 #include "dbus/bluez-iface.h"
 #include "daemon/ble/private.h"
 
+/* Not the daemon's window alone: it is closed to others once it has made
+ * its bond, and while a bond waits for the wearer (bond.c). */
 static gboolean window_open(KnBle *ble)
 {
-    return ble->status.pairing_window_open;
+    return kn_ble_bond_window_open(ble);
 }
 
 static void reject(GDBusMethodInvocation *inv, const char *why)
@@ -66,7 +68,7 @@ static void agent_method_call(GDBusConnection *conn, const char *sender, const c
     }
     if (g_str_equal(method, "AuthorizeService")) {
         KnBleDevice *dev = device ? kn_ble_lookup_device(ble, device) : NULL;
-        gboolean bonded = dev && (dev->has_bonded ? dev->bonded : dev->paired);
+        gboolean bonded = dev && kn_ble_device_bonded(dev);
 
         if (!bonded && !window_open(ble)) {
             reject(inv, "Not bonded");

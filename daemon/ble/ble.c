@@ -352,6 +352,7 @@ static void reg_call(KnBle *ble, KnReg *reg, const char *what, const char *path,
     cd->what = what;
     reg->state = KN_REG_PENDING;
     reg->cancel = g_cancellable_new();
+    ble->registration_attempts++;
     g_info("BLE: registering %s with %s", what, path);
     g_dbus_connection_call(ble->conn, ble->bluez_owner, path, iface, method, args, NULL,
                            G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, reg->cancel, cb, cd);
@@ -500,6 +501,7 @@ void kn_ble_reevaluate(KnBle *ble)
         kn_ble_state_changed(ble);
         return;
     }
+    kn_ble_bond_sweep(ble);
     if (!a->powered && ble->cfg_power && !ble->power_cancel) {
         g_info("BLE: powering %s on", a->path);
         ble->power_cancel = g_cancellable_new();
@@ -584,7 +586,8 @@ KnBle *kn_ble_new(GDBusConnection *system_bus, const KnBleConfig *cfg,
     ble->rsc.total_m = 0;
     g_queue_init(&ble->alert_queue);
     ble->adapters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, kn_ble_adapter_free);
-    ble->devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    ble->devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, kn_ble_device_free);
+    ble->removing = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
     if (!kn_ble_gatt_export(ble, error) || !kn_ble_adv_export(ble, error) ||
         !kn_ble_agent_export(ble, error))
@@ -621,6 +624,8 @@ void kn_ble_free(KnBle *ble)
                    g_variant_new("(o)", KN_BLE_AGENT_PATH));
     if (ble->conn && ble->bluez_owner)
         g_dbus_connection_flush_sync(ble->conn, NULL, NULL);
+    if (ble->removing)
+        kn_ble_bond_forget(ble);
     if (ble->adapters)
         kn_ble_bluez_forget(ble);
     if (ble->notify_idle_id) {
@@ -637,6 +642,7 @@ void kn_ble_free(KnBle *ble)
     g_queue_clear_full(&ble->alert_queue, g_free);
     g_clear_pointer(&ble->adapters, g_hash_table_unref);
     g_clear_pointer(&ble->devices, g_hash_table_unref);
+    g_clear_pointer(&ble->removing, g_hash_table_unref);
     g_free(ble->cfg_adapter);
     g_free(ble->cfg_name);
     for (int i = 0; i < 6; i++)
@@ -735,6 +741,7 @@ void kn_ble_update_status(KnBle *ble, const KnBleStatus *status)
 
     ble->status = *status;
     if (old.pairing_window_open != status->pairing_window_open) {
+        kn_ble_bond_window_changed(ble, status->pairing_window_open);
         ble->pairable_sent = FALSE;
         kn_ble_agent_apply_pairable(ble);
     }
@@ -789,6 +796,9 @@ void kn_ble_get_info(KnBle *ble, KnBleInfo *ret)
     ret->alerts_dropped = ble->alerts_dropped;
     ret->registrations = ble->registrations;
     ret->refused_calls = ble->refused_calls;
+    ret->registration_attempts = ble->registration_attempts;
+    ret->pending_bond = ble->bond_pending;
+    ret->pending_bond_address = ble->bond_pending_address;
     ret->last_error = ble->reg_app.error ? ble->reg_app.error
                       : ble->reg_adv.error ? ble->reg_adv.error
                                            : ble->reg_agent.error;

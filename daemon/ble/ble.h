@@ -107,7 +107,8 @@ typedef struct {
 } KnBlePainMark;
 
 /* Control hooks: what phones ask for.  Every member is required except
- * get_pain_mark, bonded and state_changed.  Result codes as docs/gatt.md. */
+ * get_pain_mark, bond_pending, bond_resolved and state_changed.  Result
+ * codes as docs/gatt.md. */
 typedef struct {
     enum kn_cp_result (*start_session)(gpointer data);
     enum kn_cp_result (*stop_session)(gpointer data);
@@ -129,8 +130,13 @@ typedef struct {
      * KN_CP_NOT_AVAILABLE when there are not that many (may be NULL: the
      * opcode is then not supported). */
     enum kn_cp_result (*get_pain_mark)(gpointer data, guint index, KnBlePainMark *ret);
-    /* A device bonded during the pairing window (may be NULL). */
-    void (*bonded)(gpointer data, const char *device_path);
+    /* A device bonded during the pairing window: the bond waits for the
+     * wearer's confirmation (kn_ble_resolve_bond) for bond_confirm_s, the
+     * window is closed to other devices (may be NULL). */
+    void (*bond_pending)(gpointer data, const char *device_path, const char *address);
+    /* The waiting bond was kept or removed: by kn_ble_resolve_bond(),
+     * because its time was up, or because it went (may be NULL). */
+    void (*bond_resolved)(gpointer data, const char *device_path, gboolean kept);
     /* kn_ble_get_info() changed (may be NULL). */
     void (*state_changed)(gpointer data);
 } KnBleHooks;
@@ -159,8 +165,12 @@ typedef struct {
     guint alerts_queued;
     guint64 alerts_dropped;
     guint64 registrations;        /* successful RegisterApplication calls */
+    guint64 registration_attempts;    /* Register* calls sent (application, advertisement,
+                                       * agent), successful or not */
     guint64 refused_calls;        /* calls to kneed's BlueZ objects not from bluetoothd */
     const char *last_error;       /* of the last failed registration, NULL */
+    const char *pending_bond;     /* device path of the bond waiting for confirmation */
+    const char *pending_bond_address;
 } KnBleInfo;
 
 /* Exports the objects on system_bus and starts following bluetoothd.
@@ -184,5 +194,11 @@ void kn_ble_complete_calibration(KnBle *ble, enum kn_cp_result result,
 
 /* Pointers stay valid until the next main-loop iteration. */
 void kn_ble_get_info(KnBle *ble, KnBleInfo *ret);
+
+/* Keeps (the device is marked Trusted: a bond the wearer confirmed) or
+ * removes (Adapter1.RemoveDevice, which also drops the link) the bond
+ * waiting for confirmation; hooks->bond_resolved follows.  FALSE when no
+ * bond waits. */
+gboolean kn_ble_resolve_bond(KnBle *ble, gboolean keep);
 
 G_END_DECLS

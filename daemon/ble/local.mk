@@ -44,7 +44,7 @@ noinst_LIBRARIES += daemon/ble/libkneeble.a
 daemon_ble_libkneeble_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 daemon_ble_libkneeble_a_SOURCES = \
 	daemon/ble/ble.h daemon/ble/private.h daemon/ble/ble.c daemon/ble/bluez.c \
-	daemon/ble/gatt.c daemon/ble/adv.c daemon/ble/agent.c \
+	daemon/ble/gatt.c daemon/ble/adv.c daemon/ble/agent.c daemon/ble/bond.c \
 	daemon/ble/config.h daemon/ble/config.c \
 	daemon/ble/publisher.h daemon/ble/publisher.c
 nodist_daemon_ble_libkneeble_a_SOURCES = dbus/bluez-iface.h dbus/bluez-iface.c dbus/kneed-ble-dbus.h

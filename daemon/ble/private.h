@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Inside KnBle: shared by ble.c (lifecycle, bluetoothd tracking),
- * gatt.c (the application objects), adv.c (the advertisement) and
- * agent.c (the agent and the adapter's Pairable).
+ * Inside KnBle: shared by ble.c (lifecycle, registrations), bluez.c
+ * (bluetoothd's objects), gatt.c (the application objects), adv.c (the
+ * advertisement), agent.c (the agent and the adapter's Pairable) and
+ * bond.c (a new bond waiting for the wearer's confirmation).
  */
 #pragma once
 
@@ -85,7 +86,9 @@ typedef struct {
     gboolean paired;
     gboolean bonded;
     gboolean has_bonded;          /* BlueZ >= 5.65 has the property */
+    gboolean trusted;             /* kneed marks a bond the wearer confirmed */
     gboolean connected;
+    char *address;
 } KnBleDevice;
 
 typedef struct {
@@ -101,6 +104,7 @@ typedef struct {
     GHashTable *subscribers;
     GHashTable *watches;          /* unique name -> name watch id */
     GBytes *value;                /* last value sent or read, for Value */
+    GBytes *held;                 /* latest value not sent while a new bond waits */
     guint64 confirmations;
 } KnChrState;
 
@@ -160,6 +164,7 @@ struct _KnBle {
     KnReg reg_adv;
     KnReg reg_agent;
     guint64 registrations;
+    guint64 registration_attempts;
     GCancellable *power_cancel;
     GCancellable *pairable_cancel;
     gboolean pairable_wanted_sent;    /* value of the last Pairable Set sent */
@@ -168,6 +173,14 @@ struct _KnBle {
 
     guint notify_idle_id;         /* coalesces state_changed */
     guint64 refused_calls;        /* method calls refused: not from bluetoothd */
+
+    /* bond.c */
+    char *bond_pending;           /* device path of the bond waiting for confirmation */
+    char *bond_pending_address;
+    guint bond_timeout_id;
+    gboolean window_bonded;       /* this window made its bond: closed to others */
+    GCancellable *bond_cancel;    /* RemoveDevice and Trusted calls in flight */
+    GHashTable *removing;         /* device paths with a RemoveDevice in flight */
 };
 
 /* ble.c */
@@ -227,3 +240,31 @@ void kn_ble_agent_apply_pairable(KnBle *ble);
 /* ble.c: bluetoothd refused an adapter setting (Busy while it powers
  * up): ask again in a second. */
 void kn_ble_retry_settings(KnBle *ble);
+
+/* bond.c (docs/gatt.md "Pairing") */
+void kn_ble_device_free(gpointer data);
+/* A bond bluetoothd keeps (Bonded; Paired before BlueZ 5.65). */
+gboolean kn_ble_device_bonded(const KnBleDevice *d);
+/* A bond the wearer confirmed: bonded and Trusted. */
+gboolean kn_ble_device_confirmed(const KnBleDevice *d);
+/* The agent and Pairable: the daemon's window is open and has not made
+ * its bond yet, and no bond waits. */
+gboolean kn_ble_bond_window_open(KnBle *ble);
+/* A bond waits: encrypted characteristics send nothing (gatt.c). */
+gboolean kn_ble_bond_holding(KnBle *ble);
+/* device_update() saw path become paired (known: the device existed
+ * before, so this is a pairing made now, not one bluetoothd reports). */
+void kn_ble_bond_device_paired(KnBle *ble, const char *path, const KnBleDevice *d,
+                               gboolean known);
+/* The device object went. */
+void kn_ble_bond_device_removed(KnBle *ble, const char *path);
+/* Removes every bond on the adapter in use that the wearer did not
+ * confirm (left by a restart while one waited, or made behind kneed). */
+void kn_ble_bond_sweep(KnBle *ble);
+/* The daemon's window opened or closed. */
+void kn_ble_bond_window_changed(KnBle *ble, gboolean open);
+/* kneed stops: forget a waiting bond without a word to bluetoothd (the
+ * next start's sweep removes it). */
+void kn_ble_bond_forget(KnBle *ble);
+/* gatt.c: what was held while a bond waited goes out. */
+void kn_ble_gatt_release(KnBle *ble);

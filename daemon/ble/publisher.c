@@ -24,6 +24,9 @@ struct _KnBlePublisher {
     KnBleLink link;
     KnBleLinkFunc link_func;
     gpointer link_data;
+    const KnBleConfirmOps *confirm_ops;
+    gpointer confirm_data;
+    gboolean confirm_asked;       /* confirm_ops->ask said yes for the bond waiting */
 };
 
 /* ---- core errors -> control point results (docs/gatt.md) ---- */
@@ -210,16 +213,32 @@ static enum kn_cp_result hook_get_pain_mark(gpointer data, guint index, KnBlePai
     return KN_CP_NOT_AVAILABLE;
 }
 
-static void hook_bonded(gpointer data, const char *device)
+static void show_state(KnBlePublisher *pub);
+
+static void hook_bond_pending(gpointer data, const char *device, const char *address)
 {
     KnBlePublisher *pub = data;
 
     /* One bond per consent: the window closes as soon as a phone bonded. */
     g_message("BLE: %s bonded; closing the pairing window", device);
     kn_core_close_pairing_window(pub->core);
+    pub->confirm_asked = pub->confirm_ops &&
+                         pub->confirm_ops->ask(pub->settings.bond_confirm_s, pub->confirm_data);
+    if (!pub->confirm_asked)
+        g_message("BLE: no button to confirm the bond of %s with: kneectl pair confirm (or deny) "
+                  "within %u s", address, pub->settings.bond_confirm_s);
+    show_state(pub);
 }
 
-static void show_state(KnBlePublisher *pub);
+static void hook_bond_resolved(gpointer data, const char *device, gboolean kept)
+{
+    KnBlePublisher *pub = data;
+
+    if (pub->confirm_asked && pub->confirm_ops)
+        pub->confirm_ops->cancel(pub->confirm_data);
+    pub->confirm_asked = FALSE;
+    show_state(pub);
+}
 
 static KnBleLink current_link(KnBlePublisher *pub)
 {
@@ -258,7 +277,8 @@ static const KnBleHooks hooks = {
     .stop_coaching = hook_stop_coaching,
     .report_pain = hook_report_pain,
     .get_pain_mark = hook_get_pain_mark,
-    .bonded = hook_bonded,
+    .bond_pending = hook_bond_pending,
+    .bond_resolved = hook_bond_resolved,
     .state_changed = hook_state_changed,
 };
 
@@ -397,7 +417,38 @@ static void show_state(KnBlePublisher *pub)
     kn_dbus_bluetooth_set_alerts_queued(pub->iface, info.alerts_queued);
     kn_dbus_bluetooth_set_alerts_dropped(pub->iface, info.alerts_dropped);
     kn_dbus_bluetooth_set_registrations(pub->iface, info.registrations);
+    kn_dbus_bluetooth_set_registration_attempts(pub->iface, info.registration_attempts);
+    kn_dbus_bluetooth_set_refused_calls(pub->iface, info.refused_calls);
+    kn_dbus_bluetooth_set_pending_bond(pub->iface, info.pending_bond ? info.pending_bond : "");
+    kn_dbus_bluetooth_set_pending_bond_address(
+        pub->iface, info.pending_bond_address ? info.pending_bond_address : "");
     kn_dbus_bluetooth_set_last_error(pub->iface, info.last_error ? info.last_error : "");
+}
+
+static gboolean on_resolve(KnDBusBluetooth *iface, GDBusMethodInvocation *inv, gpointer data,
+                           gboolean keep)
+{
+    KnBlePublisher *pub = data;
+
+    if (!pub->ble || !kn_ble_publisher_resolve_bond(pub, keep)) {
+        g_dbus_method_invocation_return_error(inv, KN_ERROR, KN_ERROR_NOT_FOUND,
+                                              "No bond waits for confirmation");
+        return TRUE;
+    }
+    g_info("BLE: bond %s over D-Bus by %s", keep ? "confirmed" : "refused",
+           g_dbus_method_invocation_get_sender(inv));
+    g_dbus_method_invocation_return_value(inv, NULL);
+    return TRUE;
+}
+
+static gboolean on_confirm_bond(KnDBusBluetooth *iface, GDBusMethodInvocation *inv, gpointer data)
+{
+    return on_resolve(iface, inv, data, TRUE);
+}
+
+static gboolean on_deny_bond(KnDBusBluetooth *iface, GDBusMethodInvocation *inv, gpointer data)
+{
+    return on_resolve(iface, inv, data, FALSE);
 }
 
 static void export_state(KnBlePublisher *pub, GDBusObjectManagerServer *manager)
@@ -412,6 +463,10 @@ static void export_state(KnBlePublisher *pub, GDBusObjectManagerServer *manager)
     kn_dbus_bluetooth_set_address(pub->iface, "");
     kn_dbus_bluetooth_set_local_name(pub->iface, "");
     kn_dbus_bluetooth_set_last_error(pub->iface, "");
+    kn_dbus_bluetooth_set_pending_bond(pub->iface, "");
+    kn_dbus_bluetooth_set_pending_bond_address(pub->iface, "");
+    g_signal_connect(pub->iface, "handle-confirm-bond", G_CALLBACK(on_confirm_bond), pub);
+    g_signal_connect(pub->iface, "handle-deny-bond", G_CALLBACK(on_deny_bond), pub);
     g_dbus_object_skeleton_add_interface(pub->object, G_DBUS_INTERFACE_SKELETON(pub->iface));
     g_dbus_object_manager_server_export(manager, pub->object);
 }
@@ -462,6 +517,9 @@ void kn_ble_publisher_free(KnBlePublisher *pub)
     if (pub->cancel)
         g_cancellable_cancel(pub->cancel);
     g_clear_object(&pub->cancel);
+    /* A bond still waiting stays unconfirmed: the next peripheral's sweep
+     * removes it. */
+    kn_ble_publisher_set_confirm_ops(pub, NULL, NULL);
     kn_ble_free(pub->ble);
     if (pub->manager && pub->object)
         g_dbus_object_manager_server_unexport(pub->manager, KN_BLE_DBUS_PATH);
@@ -502,4 +560,19 @@ void kn_ble_publisher_set_link_func(KnBlePublisher *pub, KnBleLinkFunc func, gpo
 {
     pub->link_func = func;
     pub->link_data = user_data;
+}
+
+void kn_ble_publisher_set_confirm_ops(KnBlePublisher *pub, const KnBleConfirmOps *confirm,
+                                      gpointer user_data)
+{
+    if (pub->confirm_asked && pub->confirm_ops)
+        pub->confirm_ops->cancel(pub->confirm_data);
+    pub->confirm_asked = FALSE;
+    pub->confirm_ops = confirm;
+    pub->confirm_data = user_data;
+}
+
+gboolean kn_ble_publisher_resolve_bond(KnBlePublisher *pub, gboolean keep)
+{
+    return pub && pub->ble && kn_ble_resolve_bond(pub->ble, keep);
 }

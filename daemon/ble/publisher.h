@@ -47,6 +47,23 @@ typedef enum {
 
 typedef void (*KnBleLinkFunc)(KnBleLink link, gpointer user_data);
 
+/* How the wearer confirms a new bond (the sleeve's button, from main.c).
+ * ask: a new bond waits; ask the wearer, who answers through
+ * kn_ble_publisher_resolve_bond() within timeout_s.  FALSE when nobody
+ * can be asked (no working button): kneectl pair confirm then.  cancel:
+ * it was resolved otherwise (D-Bus, timeout, the device went). */
+typedef struct {
+    gboolean (*ask)(guint timeout_s, gpointer user_data);
+    void (*cancel)(gpointer user_data);
+} KnBleConfirmOps;
+
+/* ops may be NULL (none). */
+void kn_ble_publisher_set_confirm_ops(KnBlePublisher *pub, const KnBleConfirmOps *confirm,
+                                      gpointer user_data);
+/* Keeps or removes the bond waiting; FALSE when none waits (or pub is
+ * NULL). */
+gboolean kn_ble_publisher_resolve_bond(KnBlePublisher *pub, gboolean keep);
+
 /* pub may be NULL (Bluetooth disabled): OFF. */
 KnBleLink kn_ble_publisher_get_link(KnBlePublisher *pub);
 /* func runs on every change of the link (may be NULL to stop). */
