@@ -51,6 +51,9 @@ struct _KnCore {
 
     GArray *pain_marks;           /* KnPainMark, oldest first, at most KN_PAIN_MARKS_MAX */
     guint64 last_mark_id;
+
+    GPtrArray *flex_measures;     /* GTask* of kn_core_measure_flex_async() (core-flex.c) */
+    GArray *tapped;               /* struct kn_frame: a batch for KnPublisherOps.frames */
 };
 
 void kn_core_publishers_begin(KnCore *c);
@@ -61,3 +64,5 @@ Publisher *kn_core_publisher_at(KnCore *c, guint i);
 void kn_core_mark_changed(KnCore *c, KnChange what);
 /* Numbers, stamps and hands an alert to every publisher. */
 void kn_core_emit_alert(KnCore *c, KnAlertEvent *ev);
+/* Answers every flex measurement in flight with this error. */
+void kn_core_flex_cancel(KnCore *c, GQuark domain, int code, const char *message);

@@ -16,8 +16,8 @@
  *   dispatch gets no further callback.
  *
  * Order within one batch of frames: stride and alert callbacks as the
- * analysis raises them (sample order), then status if something changed,
- * then live if the publication period has elapsed.
+ * analysis raises them (sample order), then frames, then status if
+ * something changed, then live if the publication period has elapsed.
  */
 #pragma once
 
@@ -55,6 +55,12 @@ typedef struct {
     /* A moment of pain marked without a score (kn_core_mark_pain).  Its
      * score comes later through the pain callback, with mark_id set. */
     void (*pain_mark)(gpointer data, const KnPainMark *mark);
+
+    /* Every batch of frames the analysis accepted, as it took them (a
+     * value out of range already left out), after the batch's strides
+     * and alerts.  For the frame stream (kneectl record); costs nothing
+     * while no publisher sets it. */
+    void (*frames)(gpointer data, const struct kn_frame *frames, gsize n_frames);
 } KnPublisherOps;
 
 /* ops must outlive the registration (a static const table).  destroy (may
