@@ -157,10 +157,13 @@ class BleTestCase(unittest.TestCase):
 
     # ---- bluetoothd stand-in ----
 
-    def start_mock(self, adapters=None):
+    def start_mock(self, adapters=None, hold_sets=()):
+        '''hold_sets: (adapter, property) pairs whose first Set stays
+        pending until ReleaseSet (tests/bluez_mock.py AdapterSet).'''
         self.mock_generation += 1
         log = open(os.path.join(self.tmp, f'mock-{self.mock_generation}.log'), 'w')
-        params = {'adapters': self.mock_adapters if adapters is None else adapters}
+        params = {'adapters': self.mock_adapters if adapters is None else adapters,
+                  'hold_sets': [list(h) for h in hold_sets]}
         self.mock_proc = subprocess.Popen(
             [sys.executable, '-m', 'dbusmock', '--system', '--template', TEMPLATE,
              '-p', json.dumps(params)],

@@ -865,24 +865,74 @@ def AdapterRemoveDevice(self, path):
 # ---- adapters ----
 
 refused_sets = {}   # (adapter path, property) -> number of Set calls still to refuse
+held_sets = {}      # (adapter path, property) -> number of Set calls whose change is to be held
+pending_sets = {}   # (adapter path, property) -> completes the held change and replies
 
 
-@dbus.service.method(PROPS_IFACE, in_signature='ssv', out_signature='')
-def AdapterSet(self, interface_name, property_name, value):
-    '''Properties.Set of an adapter: bluetoothd answers Busy while a change
-    of the controller's settings is pending (it does while powering up).'''
+def set_detail(path, prop, value, sender):
+    if isinstance(value, dbus.Boolean):
+        value = 'true' if value else 'false'
+    return f'{path} {prop} {value} {sender}'
+
+
+@dbus.service.method(PROPS_IFACE, in_signature='ssv', out_signature='', sender_keyword='sender',
+                     async_callbacks=('ok', 'err'))
+def AdapterSet(self, interface_name, property_name, value, sender=None, ok=None, err=None):
+    '''Properties.Set of an adapter, as bluetoothd 5.66's property_set_mode():
+    a setting is changed through the kernel and answered when the kernel
+    has done it; a Set of the same setting meanwhile is answered Busy.
+    bluetoothd answers Busy too while it changes a setting itself (seen
+    while powering up: RefuseSet).  HoldSet keeps a change pending until
+    ReleaseSet.  Every call is an event set-call "path property value
+    sender".'''
     key = (self.path, str(property_name))
+    detail = set_detail(self.path, property_name, value, sender)
+    event('set-call', detail)
+    if key in pending_sets:
+        event('set-busy', detail)
+        err(bluez_error('Busy', ''))
+        return
     if refused_sets.get(key):
         refused_sets[key] -= 1
         event('set-refused', f'{self.path} {property_name}')
-        raise bluez_error('Busy', '')
-    mockobject.DBusMockObject.Set(self, interface_name, property_name, value)
+        err(bluez_error('Busy', ''))
+        return
+
+    def complete():
+        try:
+            mockobject.DBusMockObject.Set(self, interface_name, property_name, value)
+        except dbus.exceptions.DBusException as e:
+            err(e)
+            return
+        ok()
+
+    if held_sets.get(key):
+        held_sets[key] -= 1
+        pending_sets[key] = complete
+        event('set-held', detail)
+        return
+    complete()
 
 
 @dbus.service.method(MOCK_IFACE, in_signature='ssu', out_signature='')
 def RefuseSet(self, adapter, prop, times):
     refused_sets[('/org/bluez/' + adapter, str(prop))] = int(times)
 
+
+@dbus.service.method(MOCK_IFACE, in_signature='ssu', out_signature='')
+def HoldSet(self, adapter, prop, times):
+    held_sets[('/org/bluez/' + adapter, str(prop))] = int(times)
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='ss', out_signature='')
+def ReleaseSet(self, adapter, prop):
+    '''The kernel has made the held change: the adapter takes the value
+    (PropertiesChanged), then the Set is answered.'''
+    complete = pending_sets.pop(('/org/bluez/' + adapter, str(prop)), None)
+    if complete is None:
+        raise bluez_error('DoesNotExist', f'no {prop} change pending on {adapter}')
+    event('set-released', f'/org/bluez/{adapter} {prop}')
+    complete()
 
 
 @dbus.service.method(bluez5.BLUEZ_MOCK_IFACE, in_signature='ss', out_signature='s')
@@ -928,6 +978,8 @@ def RemoveAdapter(self, device_name):
         del apps[key]
     for key in [k for k in advs if k[0] == path]:
         del advs[key]
+    for key in [k for k in pending_sets if k[0] == path]:
+        del pending_sets[key]
     for dev in [p for p in mockobject.objects if p.startswith(path + '/')]:
         mockobject.objects[dev].remove_from_connection()
         del mockobject.objects[dev]
@@ -945,6 +997,10 @@ def load(mock, parameters):
     add_method(manager, AGENT_MANAGER_IFACE, 'UnregisterAgent', UnregisterAgent)
     add_method(manager, AGENT_MANAGER_IFACE, 'RequestDefaultAgent', RequestDefaultAgent)
     manager.props.setdefault(AGENT_MANAGER_IFACE, {})
+    # Held from the start: a client that acts on the adapter at once
+    # would be faster than a HoldSet call.
+    for adapter, prop in (parameters or {}).get('hold_sets', []):
+        held_sets[('/org/bluez/' + str(adapter), str(prop))] = 1
 
     # dbusmock registers the root object once load() has returned, and the
     # stock AddAdapter needs it.

@@ -7,6 +7,7 @@ No fixed waits: that something did not happen is checked once a marker
 shows that it would have by then (the registration-attempt counter, the
 state, or BleTestCase.barrier(): a later event on the same ordered path).'''
 
+import os
 import time
 import unittest
 
@@ -14,7 +15,7 @@ import taprunner
 
 import dbus
 
-from ble_testlib import BleTestCase, wait_until
+from ble_testlib import BleTestCase, PROPS_IFACE, wait_until
 
 REREGISTER_S = 2.0
 
@@ -164,6 +165,77 @@ class BusyAdapter(BleTestCase):
         wait_until(lambda: self.adapter_prop('Powered') and not self.adapter_prop('Pairable'), 6,
                    'Powered and not Pairable in the end')
         self.wait_ready()
+
+
+class OneSetAtATime(BleTestCase):
+    '''bluetoothd answers Busy to a Set of a setting whose change is still
+    pending (5.66 property_set_mode(); the mock does the same).  Seen on
+    the test bed at every bluetoothd start: bluetoothd's own set-up
+    signalled Pairable = true while kneed's Set of false was pending, and
+    kneed sent it again (Busy, a warning, a retry a second later).  kneed
+    sends one Pairable Set at a time: the same value again is dropped,
+    another value waits for the reply.  The mock holds the first Set;
+    that no second one was sent is checked after a barrier.'''
+
+    def kneed_sets(self):
+        '''The values of the Pairable Sets kneed sent, in order.'''
+        out = []
+        for _, _, detail in self.events('set-call'):
+            path, prop, value, sender = detail.split()
+            if prop == 'Pairable' and sender == self.dut_name:
+                out.append(value)
+        return out
+
+    def restart_bluetoothd_holding_pairable(self):
+        self.wait_ready()
+        self.stop_mock()
+        self.start_mock(hold_sets=[('hci0', 'Pairable')])
+        wait_until(lambda: self.events('set-held'), what="kneed's Set of Pairable, held")
+
+    def assert_no_busy(self):
+        self.assertEqual(self.events('set-busy'), [])
+        with open(os.path.join(self.tmp, 'harness.log'), errors='replace') as f:
+            self.assertNotIn("cannot set the adapter's Pairable", f.read())
+
+    def test_a_pairable_signal_while_the_set_is_pending_sends_nothing_again(self):
+        self.restart_bluetoothd_holding_pairable()
+        self.assertEqual(self.kneed_sets(), ['false'])
+        # bluetoothd's own set-up, as on the test bed.
+        dbus.Interface(self.adapter(), 'org.freedesktop.DBus.Mock').UpdateProperties(
+            'org.bluez.Adapter1', {'Pairable': True})
+        self.barrier()
+        self.assertEqual(self.kneed_sets(), ['false'], 'a second Set while the first is pending')
+        self.mock.ReleaseSet('hci0', 'Pairable')
+        wait_until(lambda: not self.adapter_prop('Pairable'), what='Pairable = false')
+        self.barrier()
+        self.assertEqual(self.kneed_sets(), ['false'])
+        self.assert_no_busy()
+        # Later, someone else's change is undone again.
+        self.adapter().Set('org.bluez.Adapter1', 'Pairable', True, dbus_interface=PROPS_IFACE)
+        wait_until(lambda: self.kneed_sets() == ['false', 'false'], what='Pairable set again')
+        self.assertFalse(self.adapter_prop('Pairable'))
+
+    def test_a_window_opened_while_the_set_is_pending_waits_for_the_reply(self):
+        self.restart_bluetoothd_holding_pairable()
+        self.harness.SetStatus({'pairing_window_open': True, 'pairing_window_remaining_s': 60})
+        self.barrier()
+        self.assertEqual(self.kneed_sets(), ['false'], 'a second Set while the first is pending')
+        self.mock.ReleaseSet('hci0', 'Pairable')
+        wait_until(lambda: self.adapter_prop('Pairable'), what='Pairable = true')
+        self.barrier()
+        self.assertEqual(self.kneed_sets(), ['false', 'true'])
+        self.assert_no_busy()
+
+    def test_the_same_value_again_is_dropped(self):
+        self.restart_bluetoothd_holding_pairable()
+        self.harness.SetStatus({'pairing_window_open': True, 'pairing_window_remaining_s': 60})
+        self.harness.SetStatus({'pairing_window_open': False})
+        self.barrier()
+        self.mock.ReleaseSet('hci0', 'Pairable')
+        self.barrier()
+        self.assertEqual(self.kneed_sets(), ['false'])
+        self.assertFalse(self.adapter_prop('Pairable'))
+        self.assert_no_busy()
 
 
 class RegistrationFailure(BleTestCase):

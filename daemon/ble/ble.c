@@ -470,6 +470,8 @@ void kn_ble_drop_adapter_registrations(KnBle *ble)
         g_cancellable_cancel(ble->pairable_cancel);
     g_clear_object(&ble->pairable_cancel);
     ble->pairable_sent = FALSE;
+    ble->pairable_in_flight = FALSE;
+    ble->pairable_recheck = FALSE;
 }
 
 void kn_ble_reevaluate(KnBle *ble)

@@ -98,9 +98,12 @@ static void adapter_props_update(KnBle *ble, KnBleAdapter *a, const char *iface,
             } else if (g_str_equal(key, "Pairable") &&
                        g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN)) {
                 a->pairable = g_variant_get_boolean(v);
-                /* Someone else changed it: make it follow the window again. */
+                /* Someone else changed it: make it follow the window
+                 * again.  Not while our Set is pending: then the signal
+                 * tells the state before it, and the reply decides
+                 * (agent.c). */
                 if (g_strcmp0(a->path, ble->adapter) == 0 && ble->pairable_sent &&
-                    a->pairable != ble->pairable_wanted_sent)
+                    !ble->pairable_in_flight && a->pairable != ble->pairable_wanted_sent)
                     ble->pairable_sent = FALSE;
             } else if (g_str_equal(key, "Address") &&
                        g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {

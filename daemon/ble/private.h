@@ -169,6 +169,8 @@ struct _KnBle {
     GCancellable *pairable_cancel;
     gboolean pairable_wanted_sent;    /* value of the last Pairable Set sent */
     gboolean pairable_sent;           /* a Set is outstanding or done for it */
+    gboolean pairable_in_flight;      /* that Set awaits its reply */
+    gboolean pairable_recheck;        /* the window changed meanwhile: look again at the reply */
     guint settings_retry_id;          /* Powered / Pairable after a refused Set */
 
     guint notify_idle_id;         /* coalesces state_changed */
