@@ -319,11 +319,33 @@ class KneedTestCase(BleTestCase):
     sim_events = ''
     bluetooth = ''
     extra_config = ''
+    # kneed's own API on the session bus (--session) or the system bus;
+    # its BLE peripheral is on the system bus (bluetoothd's) either way.
+    kneed_bus = 'session'
+    # A session bus of its own instead of the system bus' daemon.
+    separate_session_bus = False
 
     def setUp(self):
         # make check builds kneed: its absence is a broken build, not a skip
         self.assertTrue(os.access(KNEED, os.X_OK), f'{KNEED} is not built')
         super().setUp()
+        self.api_bus = self.bus
+        if self.separate_session_bus:
+            proc = subprocess.Popen(['dbus-daemon', '--session', '--nofork', '--nopidfile',
+                                     '--print-address=1'],
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            self.session_address = proc.stdout.readline().decode().strip()
+
+            def stop_session_bus():
+                proc.terminate()
+                proc.wait()
+                proc.stdout.close()
+            self.addCleanup(stop_session_bus)
+            self.env['DBUS_SESSION_BUS_ADDRESS'] = self.session_address
+            session = dbus.bus.BusConnection(self.session_address)
+            self.addCleanup(session.close)
+            if self.kneed_bus == 'session':
+                self.api_bus = session
         if self.start_kneed_at_setup:
             self.start_kneed()
 
@@ -338,15 +360,17 @@ class KneedTestCase(BleTestCase):
         self.kneed_log = os.path.join(self.tmp, 'kneed.log')
         log = open(self.kneed_log, 'a')
         env = dict(self.env, G_DEBUG='fatal-criticals')
-        self.dut = subprocess.Popen([KNEED, '--session', '--config', path, '-v'], env=env,
+        bus_args = ['--session'] if self.kneed_bus == 'session' else []
+        self.dut = subprocess.Popen([KNEED, *bus_args, '--config', path, '-v'], env=env,
                                     stdout=log, stderr=subprocess.STDOUT)
         log.close()
         if wait:
             wait_until(lambda: self.dut.poll() is not None or
-                       self.bus.name_has_owner(KNEED_NAME), 10, 'kneed')
+                       self.api_bus.name_has_owner(KNEED_NAME), 10, 'kneed')
             self.assertIsNone(self.dut.poll(), 'kneed exited:\n' + self.kneed_output())
-            self.dut_name = self.bus.get_name_owner(KNEED_NAME)
-            self.kneed = dbus.Interface(self.bus.get_object(KNEED_NAME, KNEED_PATH), KNEED_IFACE)
+            self.dut_name = self.api_bus.get_name_owner(KNEED_NAME)
+            self.kneed = dbus.Interface(self.api_bus.get_object(KNEED_NAME, KNEED_PATH),
+                                        KNEED_IFACE)
         return self.dut
 
     def kneed_output(self):
@@ -354,13 +378,14 @@ class KneedTestCase(BleTestCase):
             return f.read()
 
     def prop(self, name, iface=KNEED_IFACE, path=KNEED_PATH):
-        return self.bus.get_object(KNEED_NAME, path).Get(iface, name, dbus_interface=PROPS_IFACE)
+        return self.api_bus.get_object(KNEED_NAME, path).Get(iface, name,
+                                                             dbus_interface=PROPS_IFACE)
 
     def info(self):
         '''The Bluetooth state kneed publishes; {} while it is not exported
         (during a restart of the peripheral).'''
         try:
-            props = self.bus.get_object(KNEED_NAME, BT_PATH).GetAll(BT_IFACE,
+            props = self.api_bus.get_object(KNEED_NAME, BT_PATH).GetAll(BT_IFACE,
                                                                    dbus_interface=PROPS_IFACE)
         except dbus.exceptions.DBusException:
             return {'state': None}

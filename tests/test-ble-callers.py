@@ -4,7 +4,9 @@ of org.bluez).  A second client on the bus calls every method of the
 application, its services and characteristics, the advertisement and the
 agent, with options a phone's link would carry (a bonded device), and is
 refused with org.bluez.Error.NotPermitted, changing nothing; the mock
-bluetoothd's calls still work; a new owner of org.bluez is followed.'''
+bluetoothd's calls still work; a new owner of org.bluez is followed.  kneed
+itself: with its API on the session bus (sharing the system bus' daemon or
+a bus of its own) and on the system bus.'''
 
 import dbus
 
@@ -172,6 +174,35 @@ class KneedCallers(KneedTestCase):
         self.assertEqual(self.write(dev, gd.CONTROL, gd.encode_cp('start_session')), 0)
         wait_until(lambda: bool(self.prop('SessionActive')), what='the session')
         self.assertEqual(int(self.prop('AlertCount')), 0, 'the forged pain report raised nothing')
+
+
+class KneedOnTheSystemBusCallers(KneedCallers):
+    '''kneed as its service runs it: its API and its peripheral on the
+    system bus.'''
+    kneed_bus = 'system'
+
+    def test_a_forged_control_point_write_with_a_bonded_device_is_refused(self):
+        super().test_a_forged_control_point_write_with_a_bonded_device_is_refused()
+        self.assertIn('owning org.kneed.Kneed1 on the system bus', self.kneed_output())
+
+
+class KneedTwoBusesCallers(KneedCallers):
+    '''kneed --session with a session bus of its own: the peripheral stays
+    on the system bus (bluetoothd's), where the check above holds; on the
+    session bus kneed has no BlueZ objects for anyone to call.'''
+    separate_session_bus = True
+
+    def test_the_session_bus_has_no_bluez_objects(self):
+        self.wait_ready()
+        stranger = Stranger(self.session_address, self.dut_name)
+        self.addCleanup(stranger.close)
+        replies = stranger.every_call(self.phone())
+        self.assertGreater(len(replies), 100)
+        unknown = {'org.freedesktop.DBus.Error.UnknownMethod',
+                   'org.freedesktop.DBus.Error.UnknownObject',
+                   'org.freedesktop.DBus.Error.UnknownInterface'}
+        self.assertEqual([(what, r) for what, r in replies if r not in unknown], [])
+        self.assertFalse(self.prop('SessionActive'))
 
 
 if __name__ == '__main__':
