@@ -467,3 +467,113 @@ int kn_cmd_thresholds(int argc, char **argv)
     print_thresholds(desc, values, keys->len > 1 ? (char **) keys->pdata : NULL);
     return KN_EXIT_OK;
 }
+
+/* ---- pair ---- */
+
+#define BT_PATH "/org/kneed/Kneed1/bluetooth"
+#define BT_IFACE "org.kneed.Kneed1.Bluetooth"
+
+/* A call to the Bluetooth object; NULL after printing why. */
+static GVariant *bt_call(GDBusConnection *bus, const char *method, GVariant *params,
+                         const char *reply_type, int *status)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *remote = NULL;
+    GVariant *r = g_dbus_connection_call_sync(bus, KN_LIVE_NAME, BT_PATH,
+                                              strcmp(method, "GetAll") == 0
+                                                  ? "org.freedesktop.DBus.Properties"
+                                                  : BT_IFACE,
+                                              method, params,
+                                              reply_type ? G_VARIANT_TYPE(reply_type) : NULL,
+                                              G_DBUS_CALL_FLAGS_NO_AUTO_START, 5000, NULL,
+                                              &error);
+
+    if (r)
+        return r;
+    remote = g_dbus_error_get_remote_error(error);
+    if (g_strcmp0(remote, "org.freedesktop.DBus.Error.UnknownObject") == 0 ||
+        g_strcmp0(remote, "org.freedesktop.DBus.Error.UnknownMethod") == 0) {
+        fprintf(stderr, "kneectl pair: kneed runs without Bluetooth ([bluetooth] enable)\n");
+        *status = KN_EXIT_FAILED;
+        return NULL;
+    }
+    *status = kn_live_report_error("pair", error);
+    return NULL;
+}
+
+static int pair_show(GDBusConnection *bus)
+{
+    int status = KN_EXIT_OK;
+    g_autoptr(GVariant) daemon = kn_live_get_all(bus, "pair", &status);
+    g_autoptr(GVariant) r = NULL;
+    g_autoptr(GVariant) bt = NULL;
+    const char *pending;
+
+    if (!daemon)
+        return status;
+    r = bt_call(bus, "GetAll", g_variant_new("(s)", BT_IFACE), "(a{sv})", &status);
+    if (!r)
+        return status;
+    g_variant_get(r, "(@a{sv})", &bt);
+    if (kn_live_dict_bool(daemon, "PairingWindowOpen", FALSE)) {
+        g_autofree char *until = kn_live_format_time(kn_live_dict_int(daemon, "PairingWindowEnd", 0));
+
+        printf("Pairing window: open until %s\n", until);
+    } else {
+        printf("Pairing window: closed\n");
+    }
+    pending = kn_live_dict_string(bt, "PendingBond", "");
+    if (*pending)
+        printf("New bond:       %s waits for confirmation (kneectl pair confirm|deny)\n",
+               kn_live_dict_string(bt, "PendingBondAddress", "?"));
+    else
+        printf("New bond:       none waiting\n");
+    return KN_EXIT_OK;
+}
+
+int kn_cmd_pair(int argc, char **argv)
+{
+    int status = KN_EXIT_OK;
+    g_autoptr(GDBusConnection) bus = NULL;
+    g_autoptr(GVariant) r = NULL;
+    const char *what;
+    guint64 seconds = 120;
+
+    if (!parse_options(&argc, &argv, "[open [SECONDS]|confirm|deny]",
+                       "Open the BLE pairing window; keep (confirm) or remove (deny) the new "
+                       "bond that waits for the wearer's confirmation.  Without a word: show "
+                       "both.", NULL, &status))
+        return status;
+    what = argc > 1 ? argv[1] : NULL;
+    if ((what && strcmp(what, "open") != 0 && strcmp(what, "confirm") != 0 &&
+         strcmp(what, "deny") != 0) ||
+        argc > (what && strcmp(what, "open") == 0 ? 3 : 2)) {
+        fprintf(stderr, "kneectl pair: say open [SECONDS], confirm or deny\n");
+        return KN_EXIT_USAGE;
+    }
+    if (what && strcmp(what, "open") == 0 && argc == 3 &&
+        !g_ascii_string_to_unsigned(argv[2], 10, 1, 600, &seconds, NULL)) {
+        fprintf(stderr, "kneectl pair: '%s' is not a number of seconds from 1 to 600\n", argv[2]);
+        return KN_EXIT_USAGE;
+    }
+    bus = kn_live_connect("pair", &status);
+    if (!bus)
+        return status;
+    if (!what)
+        return pair_show(bus);
+    if (strcmp(what, "open") == 0) {
+        r = kn_live_call(bus, "pair", NULL, "OpenPairingWindow",
+                         g_variant_new("(u)", (guint32) seconds), NULL, 5000, &status);
+        if (!r)
+            return status;
+        printf("Pairing window open for %" G_GUINT64_FORMAT " s\n", seconds);
+        return KN_EXIT_OK;
+    }
+    r = bt_call(bus, strcmp(what, "confirm") == 0 ? "ConfirmBond" : "DenyBond", NULL, NULL,
+                &status);
+    if (!r)
+        return status;
+    printf(strcmp(what, "confirm") == 0 ? "The new bond is kept\n"
+                                        : "The new bond is removed\n");
+    return KN_EXIT_OK;
+}

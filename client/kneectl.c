@@ -31,6 +31,8 @@ static const struct command commands[] = {
       "log a pain report; make, list, score pain marks" },
     { "session", kn_cmd_session, "start|stop", "start or stop a recorded session" },
     { "thresholds", kn_cmd_thresholds, "[KEY=VALUE...]", "show or set detector thresholds" },
+    { "pair", kn_cmd_pair, "[open [SECONDS]|confirm|deny]",
+      "open the BLE pairing window, keep or remove the new bond" },
     { "simulate", kn_cmd_simulate, "[OPTION...] -o FILE", "write a simulated run as a recording" },
     { "analyze", kn_cmd_analyze, "[OPTION...] FILE", "analyse a recording: JSON Lines of strides, alerts, summary" },
     { "convert", kn_cmd_convert, "FORMAT INPUT -o FILE", "turn a public data set into a recording" },

@@ -322,6 +322,24 @@ static gboolean check_groups(KnConfig *c, const KnConfigGroup *modules, gsize n_
     return TRUE;
 }
 
+gboolean kn_config_check_keys(const KnKeyFile *f, const char *group, const KnConfigKey *keys,
+                              GError **error)
+{
+    g_auto(GStrv) names = g_key_file_get_keys(kn_keyfile_get_keyfile(f), group, NULL, NULL);
+
+    for (size_t i = 0; names && names[i]; i++) {
+        const KnConfigKey *k = keys;
+
+        while (k->key && strcmp(k->key, names[i]) != 0)
+            k++;
+        if (!k->key) {
+            kn_keyfile_set_error(f, error, group, names[i], "unknown key");
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 static KnConfig *config_from_file(KnKeyFile *file, const KnConfigGroup *modules, gsize n_modules,
                                   GError **error)
 {
@@ -330,6 +348,8 @@ static KnConfig *config_from_file(KnKeyFile *file, const KnConfigGroup *modules,
     c->file = file;
     if (!c->file)
         return NULL;
+    c->modules = modules;
+    c->n_modules = n_modules;
 
     c->driver = kn_drivers[0];
     kn_driver_options_init(&c->driver_opts);
@@ -448,6 +468,40 @@ static void key_double(GString *s, const char *comment, const char *key, double 
     g_string_append_c(s, '\n');
 }
 
+/* A module's group: each key of its table with the value of the file
+ * (checked by the module already), else its default.  A group without
+ * one of its required keys is not in use: all commented out. */
+static void append_module(GString *s, const KnKeyFile *f, const KnConfigGroup *g)
+{
+    GKeyFile *kf = kn_keyfile_get_keyfile(f);
+    gboolean in_use = TRUE;
+
+    if (!g->keys)
+        return;
+    for (const KnConfigKey *k = g->keys; k->key; k++)
+        if (k->required && !g_key_file_has_key(kf, g->group, k->key, NULL))
+            in_use = FALSE;
+    g_string_append_printf(s, "\n[%s]\n", g->group);
+    if (g->title)
+        g_string_append_printf(s, "# %s\n", g->title);
+    for (const KnConfigKey *k = g->keys; k->key; k++) {
+        g_autofree char *raw = g_key_file_get_value(kf, g->group, k->key, NULL);
+        const char *value = raw ? g_strstrip(raw) : k->def ? k->def : k->example;
+
+        g_string_append_printf(s, "# %s", k->help);
+        if (k->type == KN_CONFIG_KEY_UINT)
+            g_string_append_printf(s, " (%" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT ")", k->min,
+                                   k->max);
+        else if (k->type == KN_CONFIG_KEY_BOOLEAN)
+            g_string_append(s, " (true or false)");
+        else if (k->max > 0)
+            g_string_append_printf(s, " (%" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " bytes)",
+                                   k->min, k->max);
+        g_string_append_printf(s, "\n%s%s = %s\n", in_use && (raw || k->def) ? "" : "#", k->key,
+                               value ? value : "");
+    }
+}
+
 char *kn_config_to_string(const KnConfig *c)
 {
     const KnDriverOptions *d = &c->driver_opts;
@@ -542,5 +596,7 @@ char *kn_config_to_string(const KnConfig *c)
         append_double(s, kn_params_get(&c->core_opts.params, table[i].id));
         g_string_append_c(s, '\n');
     }
+    for (gsize m = 0; m < c->n_modules; m++)
+        append_module(s, c->file, &c->modules[m]);
     return g_string_free(g_steal_pointer(&s), FALSE);
 }

@@ -11,13 +11,16 @@
  *   [hyperextension], [instability], [range_loss], [locking], [advice],
  *   [gait]        the same keys per detector, without the prefix ("angle_deg")
  *
- * Extension point: a module (BLE, haptics, ...) claims its own group by
- * passing a KnConfigGroup to kn_config_load(); its check function
+ * Extension point: a module (BLE, the sleeve's I/O, ...) claims its own
+ * group by passing a KnConfigGroup to kn_config_load(); its check function
  * validates the group at start-up and on every reload with the
  * daemon/keyfile.h helpers (so its errors name file and line too), and the
- * module reads its values from kn_config_get_file() afterwards.  A claimed
- * group with check NULL is accepted unchecked (reserved for a module not
- * built in yet).  Any other unknown group or key is an error.
+ * module reads its values from kn_config_get_file() afterwards.  Its keys
+ * table (KnConfigKey) is the one list of its keys: the unknown-key check
+ * (kn_config_check_keys) and kneed --print-config (so the installed
+ * kneed.conf.example) read it.  A claimed group with check NULL is
+ * accepted unchecked (reserved for a module not built in yet).  Any other
+ * unknown group or key is an error.
  */
 #pragma once
 
@@ -29,15 +32,45 @@ G_BEGIN_DECLS
 
 #define KN_CONFIG_DEFAULT_PATH SYSCONFDIR "/kneed/kneed.conf"
 
+typedef enum {
+    KN_CONFIG_KEY_TEXT = 0,      /* a word, name or path; help says which */
+    KN_CONFIG_KEY_BOOLEAN,       /* true or false */
+    KN_CONFIG_KEY_UINT,          /* a whole number in min..max */
+} KnConfigKeyType;
+
+/* One key of a module's group.  min and max are printed as the key's
+ * range (UINT) or its length in bytes (TEXT, when max > 0); they are the
+ * module validator's own constants, never a second check. */
+typedef struct {
+    const char *key;
+    KnConfigKeyType type;
+    guint64 min, max;
+    const char *def;             /* the default as kneed.conf text; NULL: none (or not
+                                  * expressible: help says what applies), the key is
+                                  * printed commented out with `example` */
+    const char *example;
+    const char *help;            /* what it means, one line */
+    gboolean required;           /* the group is in use only with this key: without it
+                                  * every key is printed commented out */
+} KnConfigKey;
+
 typedef struct {
     const char *group;
     gboolean (*check)(const KnKeyFile *file, const char *group, gpointer user_data,
                       GError **error);
     gpointer user_data;
+    const char *title;           /* a comment line above the printed group */
+    const KnConfigKey *keys;     /* ended by { NULL }; NULL: the group is not printed */
 } KnConfigGroup;
+
+/* Fails on the first key of group that keys does not list. */
+gboolean kn_config_check_keys(const KnKeyFile *file, const char *group, const KnConfigKey *keys,
+                              GError **error);
 
 typedef struct {
     KnKeyFile *file;
+    const KnConfigGroup *modules;    /* as given to kn_config_load (static tables) */
+    gsize n_modules;
     const KnDriver *driver;          /* [daemon] source */
     KnDriverOptions driver_opts;
     KnCoreOptions core_opts;
@@ -60,7 +93,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(KnConfig, kn_config_free)
 const KnKeyFile *kn_config_get_file(const KnConfig *config);
 
 /* The configuration as kneed.conf text, every key with its effective
- * value and a comment (kneed --print-config; the installed example). */
+ * value and a comment, the modules' groups included (kneed --print-config;
+ * the installed example).  Loaded again, it prints the same text. */
 char *kn_config_to_string(const KnConfig *config);
 
 /* TRUE when switching from a to b needs no restart of the source. */

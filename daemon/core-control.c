@@ -227,6 +227,33 @@ void kn_core_set_sleeve_io(KnCore *c, guint32 parts, guint32 failed)
     kn_core_mark_changed(c, KN_CHANGED_SLEEVE);
 }
 
+void kn_core_set_battery(KnCore *c, int percent, gboolean charging, gboolean failed)
+{
+    int pct = percent < 0 ? -1 : MIN(percent, 100);
+
+    c->battery_external = TRUE;
+    if (pct == c->status.battery_pct && !charging == !c->status.battery_charging &&
+        !failed == !c->status.battery_failed)
+        return;
+    c->status.battery_pct = pct;
+    c->status.battery_charging = charging;
+    c->status.battery_failed = failed;
+    kn_core_mark_changed(c, KN_CHANGED_BATTERY);
+}
+
+void kn_core_unset_battery(KnCore *c)
+{
+    const KnDeviceStatus *ds = c->device ? kn_device_get_status(c->device) : NULL;
+
+    if (!c->battery_external)
+        return;
+    c->battery_external = FALSE;
+    c->status.battery_pct = ds ? ds->battery_pct : -1;
+    c->status.battery_charging = FALSE;
+    c->status.battery_failed = FALSE;
+    kn_core_mark_changed(c, KN_CHANGED_BATTERY);
+}
+
 gboolean kn_core_set_params(KnCore *c, const struct kn_params *params, GError **error)
 {
     const struct kn_params *old = kn_analysis_get_params(c->analysis);

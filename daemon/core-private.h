@@ -35,6 +35,8 @@ struct _KnCore {
 
     gint64 wall_offset_us;
 
+    gboolean battery_external;    /* kn_core_set_battery: the source's is not used */
+
     double stream_first_t;        /* first frame since the source started; NaN before */
     double last_reject_t;         /* NaN when none */
     char sensor_error[KN_SENSOR_COUNT][KN_SENSOR_ERROR_MAX];

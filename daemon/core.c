@@ -340,7 +340,7 @@ static void update_state(KnCore *c)
 static void copy_device_status(KnCore *c)
 {
     const KnDeviceStatus *ds = c->device ? kn_device_get_status(c->device) : NULL;
-    int battery = ds ? ds->battery_pct : -1;
+    int battery = c->battery_external ? c->status.battery_pct : ds ? ds->battery_pct : -1;
     gint64 origin = ds ? ds->time_origin_us : 0;
     double speed = ds ? ds->speed : 0;
 

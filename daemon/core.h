@@ -114,7 +114,10 @@ typedef struct {
     const char *source;          /* driver name ("simulated", "replay"), "" when none */
     enum kn_side side;
     KnSensorStatus sensors[KN_SENSOR_COUNT];
-    int battery_pct;             /* 0..100, -1 unknown */
+    int battery_pct;             /* 0..100, -1 unknown: the board's (kn_core_set_battery)
+                                  * when it has one, else the source's */
+    gboolean battery_charging;
+    gboolean battery_failed;     /* the board's battery could not be read */
     gint64 time_origin_us;       /* see KnDeviceStatus */
     double speed;                /* pace of the source, 0 unpaced */
     guint batch_ms;
@@ -255,6 +258,13 @@ const KnPainMark *kn_core_get_pain_marks(KnCore *core, guint *ret_n);
 
 /* The sleeve's I/O says which parts it drives and which fail now. */
 void kn_core_set_sleeve_io(KnCore *core, guint32 parts, guint32 failed);
+
+/* The board's battery (daemon/battery.h) in place of the source's, until
+ * kn_core_unset_battery(): percent 0..100 (clamped), -1 unknown; failed
+ * when it could not be read.  Publishers hear KN_CHANGED_BATTERY: every
+ * one of them shows this one value. */
+void kn_core_set_battery(KnCore *core, int percent, gboolean charging, gboolean failed);
+void kn_core_unset_battery(KnCore *core);
 
 typedef struct {
     const char *key;             /* "hyperextension.angle_deg" (analysis/params.h) */

@@ -16,7 +16,8 @@ daemon_libkneedcore_a_SOURCES = \
 	daemon/dbus-args.h daemon/dbus-args.c \
 	daemon/frame-stream.h daemon/frame-stream.c \
 	daemon/log.h daemon/log.c \
-	daemon/sd.h daemon/sd.c
+	daemon/sd.h daemon/sd.c \
+	daemon/battery.h daemon/battery.c
 
 sbin_PROGRAMS += daemon/kneed
 daemon_kneed_CPPFLAGS = $(daemon_libkneedcore_a_CPPFLAGS)
@@ -25,7 +26,7 @@ daemon_kneed_SOURCES = daemon/main.c daemon/modules.h daemon/modules.c
 daemon_kneed_LDADD = \
 	sleeve/libkneesleeve.a \
 	sleeve/libkneesleevecore.a \
-	daemon/libkneeble.a \
+	$(BLE_LIBS) \
 	dbus/libkneedbusble.a \
 	daemon/libkneedcore.a \
 	dbus/libkneedbus.a \

@@ -15,7 +15,8 @@
 #include <locale.h>
 #include <stdio.h>
 
-#include "daemon/ble-publisher.h"
+#include "daemon/battery.h"
+#include "daemon/ble/publisher.h"
 #include "daemon/config.h"
 #include "daemon/core.h"
 #include "daemon/dbus-api.h"
@@ -40,6 +41,7 @@ typedef struct {
     KnDBusApi *api;
     KnBlePublisher *ble;
     KnSleeve *sleeve;
+    KnBattery *battery;
     guint name_id;
     gboolean name_owned;
 } Daemon;
@@ -135,12 +137,38 @@ static void on_ble_link(KnBleLink link, gpointer user_data)
     }
 }
 
-/* What the sleeve's I/O needs from the BLE publisher. */
+/* The wearer's answer to a new bond, with the button. */
+static void on_bond_answer(gboolean confirmed, gpointer user_data)
+{
+    Daemon *d = user_data;
+
+    kn_ble_publisher_resolve_bond(d->ble, confirmed);
+}
+
+static gboolean ask_bond(guint timeout_s, gpointer user_data)
+{
+    Daemon *d = user_data;
+
+    return kn_sleeve_request_confirmation(d->sleeve, timeout_s * 1000, on_bond_answer, d);
+}
+
+static void cancel_bond(gpointer user_data)
+{
+    Daemon *d = user_data;
+
+    kn_sleeve_cancel_confirmation(d->sleeve);
+}
+
+static const KnBleConfirmOps bond_confirm_ops = { ask_bond, cancel_bond };
+
+/* What the sleeve's I/O needs from the BLE publisher, and the other way. */
 static void connect_sleeve_to_ble(Daemon *d)
 {
     kn_sleeve_set_pairing_window(d->sleeve, d->ble ? kn_ble_publisher_pairing_window_s(d->ble) : 0);
-    if (d->ble)
+    if (d->ble) {
         kn_ble_publisher_set_link_func(d->ble, on_ble_link, d);
+        kn_ble_publisher_set_confirm_ops(d->ble, &bond_confirm_ops, d);
+    }
     on_ble_link(kn_ble_publisher_get_link(d->ble), d);
 }
 
@@ -180,6 +208,11 @@ static gboolean on_reload_signal(gpointer user_data)
             g_clear_error(&error);
         }
         connect_sleeve_to_ble(d);
+    }
+    if (kn_battery_config_changed(d->battery, kn_config_get_file(config))) {
+        g_message("reading the battery with the new [battery] settings");
+        g_clear_pointer(&d->battery, kn_battery_free);
+        d->battery = kn_battery_new(d->core, kn_config_get_file(config), NULL);
     }
     if (kn_ble_publisher_config_changed(d->ble, kn_config_get_file(config))) {
         g_message("restarting Bluetooth with the new [bluetooth] settings");
@@ -273,11 +306,14 @@ int main(int argc, char **argv)
         kn_config_free(d.config);
         return EXIT_CONFIG;
     }
+    /* Before any publisher: they all start from the board's level. */
+    d.battery = kn_battery_new(d.core, kn_config_get_file(d.config), NULL);
     /* A configured line that cannot be had is a configuration error, found
      * before kneed claims its bus name. */
     d.sleeve = kn_sleeve_new(d.core, kn_config_get_file(d.config), &error);
     if (!d.sleeve && error) {
         g_printerr("kneed: %s\n", error->message);
+        kn_battery_free(d.battery);
         kn_core_free(d.core);
         kn_config_free(d.config);
         return EXIT_CONFIG;
@@ -313,6 +349,7 @@ out:
     kn_core_clear_source(d.core);
     kn_ble_publisher_free(d.ble);
     kn_sleeve_free(d.sleeve);
+    kn_battery_free(d.battery);
     if (d.name_id)
         g_bus_unown_name(d.name_id);
     kn_dbus_api_free(d.api);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * kneed.conf (kneed.conf(5)): the whole file as kneed reads it, with
- * every module's group (daemon/modules.c: [bluetooth] today).  An error
- * names the file; an accepted file prints (kneed --print-config) as a
- * file that reads back as the same configuration.
+ * every module's group (daemon/modules.c: [bluetooth], [button], [haptic],
+ * [led]).  An error names the file; an accepted file prints (kneed
+ * --print-config) as a file that reads back as the same configuration and
+ * prints the same text again.
  *
  * [replay] file names a path that is opened: the target runs where
  * relative paths lead nowhere (make fuzz runs it in fuzz/run/), and
@@ -32,6 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_autoptr(KnConfig) c = NULL;
     g_autoptr(KnConfig) again = NULL;
     g_autofree char *text = NULL;
+    g_autofree char *text2 = NULL;
     const KnConfigGroup *modules;
     gsize n;
 
@@ -50,5 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(again != NULL);
     FUZZ_CHECK(kn_config_same_source(c, again));
     FUZZ_CHECK(memcmp(&c->core_opts, &again->core_opts, sizeof(c->core_opts)) == 0);
+    /* The modules' groups too: what is printed prints the same again. */
+    text2 = kn_config_to_string(again);
+    FUZZ_CHECK(strcmp(text, text2) == 0);
     return 0;
 }

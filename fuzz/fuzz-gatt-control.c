@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "analysis/params.h"
-#include "daemon/gatt-codec.h"
+#include "daemon/ble/shared/gatt-codec.h"
 #include "fuzz/fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

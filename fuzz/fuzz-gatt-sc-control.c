@@ -5,7 +5,7 @@
  */
 #include <errno.h>
 
-#include "daemon/gatt-codec.h"
+#include "daemon/ble/shared/gatt-codec.h"
 #include "fuzz/fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

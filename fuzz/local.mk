@@ -27,9 +27,10 @@ TESTS += $(fuzz_programs)
 
 FUZZ_REPLAY = fuzz/fuzz.h fuzz/fuzz-common.c fuzz/replay.c
 FUZZ_C_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) -DFUZZ_SRCDIR=\"$(abs_top_srcdir)\"
-FUZZ_BLE_LDADD = daemon/libkneeble.a analysis/libkneeanalysis.a $(GLIB_LIBS) -lm
+# The GATT targets need the pure codec only (daemon/ble/shared/).
+FUZZ_BLE_LDADD = daemon/ble/shared/libkneebleshared.a analysis/libkneeanalysis.a $(GLIB_LIBS) -lm
 FUZZ_DAEMON_LDADD = sleeve/libkneesleeve.a sleeve/libkneesleevecore.a \
-	daemon/libkneeble.a dbus/libkneedbusble.a daemon/libkneedcore.a \
+	$(BLE_LIBS) dbus/libkneedbusble.a daemon/libkneedcore.a \
 	dbus/libkneedbus.a drivers/libkneedrivers.a analysis/libkneeanalysis.a \
 	$(GLIB_LIBS) $(SYSTEMD_LIBS) $(GPIOD_LIBS) $(IIO_LIBS) -lm
 
@@ -69,8 +70,9 @@ FUZZ_ARGS =
 FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all
 # The code under test: every library the targets link, instrumented.
 FUZZ_LIB_SRCS = $(analysis_libkneeanalysis_a_SOURCES) $(drivers_libkneedrivers_a_SOURCES) \
-	$(daemon_libkneedcore_a_SOURCES) $(daemon_libkneeble_a_SOURCES) \
-	$(nodist_daemon_libkneeble_a_SOURCES) $(nodist_dbus_libkneedbus_a_SOURCES) \
+	$(daemon_libkneedcore_a_SOURCES) $(daemon_ble_libkneeble_a_SOURCES) \
+	$(daemon_ble_shared_libkneebleshared_a_SOURCES) $(nodist_daemon_ble_libkneeble_a_SOURCES) \
+	$(nodist_dbus_libkneedbus_a_SOURCES) \
 	$(nodist_dbus_libkneedbusble_a_SOURCES) $(sleeve_libkneesleevecore_a_SOURCES) \
 	$(sleeve_libkneesleeve_a_SOURCES) daemon/modules.c fuzz/fuzz-common.c
 FUZZ_BUILD_CFLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer \

@@ -78,6 +78,7 @@ static const struct {
     [KN_HAPTIC_CUE_PAIRING_OPEN] = { "pairing-open", 1, { 500 } },
     [KN_HAPTIC_CUE_REFUSED] = { "refused", 7, { 40, 40, 40, 40, 40, 40, 40 } },
     [KN_HAPTIC_CUE_CONFIRMED] = { "confirmed", 3, { 60, 80, 250 } },
+    [KN_HAPTIC_CUE_CONFIRM_ASKED] = { "confirm-asked", 3, { 200, 150, 200 } },
 };
 
 int kn_haptic_cue_pattern(enum kn_haptic_cue cue, struct kn_pattern *ret)

@@ -53,6 +53,7 @@ enum kn_haptic_cue {
     KN_HAPTIC_CUE_PAIRING_OPEN,       /* long press: one 500 ms buzz */
     KN_HAPTIC_CUE_REFUSED,            /* the gesture's action failed: four quick ticks */
     KN_HAPTIC_CUE_CONFIRMED,          /* a confirmation was given: tick, long */
+    KN_HAPTIC_CUE_CONFIRM_ASKED,      /* a confirmation is awaited: two 200 ms buzzes */
     KN_HAPTIC_CUE_COUNT
 };
 

@@ -9,15 +9,53 @@
 #define CHIP_MAX 255
 #define OFFSET_MAX 65535
 
-static const char *const button_keys[] = {
-    "chip", "line", "active_low", "bias", "debounce_ms", "double_ms", "long_ms", NULL
+#define CHIP_KEY(example)                                                                    \
+    { "chip", KN_CONFIG_KEY_TEXT, 1, CHIP_MAX, NULL, example,                                \
+      "GPIO chip: path, name, number or label; unset: the line's name on any chip" }
+#define LINE_KEY(example, what)                                                              \
+    { "line", KN_CONFIG_KEY_TEXT, 0, 0, NULL, example,                                       \
+      "The " what "'s line: its name (gpio-line-names) or its offset on chip; unset: none",  \
+      .required = TRUE }
+
+const KnConfigKey kn_sleeve_button_keys[] = {
+    CHIP_KEY("gpiochip0"),
+    LINE_KEY("button", "button"),
+    { "active_low", KN_CONFIG_KEY_BOOLEAN, 0, 0, "false", NULL, "The line reads 0 when pressed" },
+    { "bias", KN_CONFIG_KEY_TEXT, 0, 0, "as-is", NULL,
+      "The line's pull: as-is, disable, pull-up or pull-down" },
+    { "debounce_ms", KN_CONFIG_KEY_UINT, 1, 100, G_STRINGIFY(KN_BUTTON_DEBOUNCE_MS_DEFAULT), NULL,
+      "A level counts once the line has not moved this long, ms" },
+    { "double_ms", KN_CONFIG_KEY_UINT, 100, 1000, G_STRINGIFY(KN_BUTTON_DOUBLE_MS_DEFAULT), NULL,
+      "A second press within this of the release is a double press, ms" },
+    { "long_ms", KN_CONFIG_KEY_UINT, 500, 10000, G_STRINGIFY(KN_BUTTON_LONG_MS_DEFAULT), NULL,
+      "Held this long, a long press (more than double_ms), ms" },
+    { NULL },
 };
-static const char *const haptic_keys[] = {
-    "chip", "line", "active_low", "alerts", "metronome", NULL
+const KnConfigKey kn_sleeve_haptic_keys[] = {
+    CHIP_KEY("gpiochip0"),
+    LINE_KEY("haptic", "vibration motor"),
+    { "active_low", KN_CONFIG_KEY_BOOLEAN, 0, 0, "false", NULL, "The motor runs at 0" },
+    { "alerts", KN_CONFIG_KEY_TEXT, 0, 0, "info", NULL,
+      "The lowest alert severity that buzzes: info, warning, critical or none" },
+    { "metronome", KN_CONFIG_KEY_BOOLEAN, 0, 0, "true", NULL,
+      "Beat each step at the target cadence while cadence coaching is on" },
+    { NULL },
 };
-static const char *const led_keys[] = {
-    "chip", "line", "active_low", NULL
+const KnConfigKey kn_sleeve_led_keys[] = {
+    CHIP_KEY("gpiochip0"),
+    LINE_KEY("led", "LED"),
+    { "active_low", KN_CONFIG_KEY_BOOLEAN, 0, 0, "false", NULL, "The LED lights at 0" },
+    { NULL },
 };
+
+/* kn_keyfile_get_uint with the range of the key's table entry. */
+static gboolean get_uint(const KnKeyFile *f, const char *group, const KnConfigKey *keys,
+                         const char *key, guint64 *inout, GError **error)
+{
+    while (strcmp(keys->key, key) != 0)
+        keys++;
+    return kn_keyfile_get_uint(f, group, key, keys->min, keys->max, inout, error);
+}
 
 void kn_sleeve_settings_init(KnSleeveSettings *s)
 {
@@ -128,11 +166,11 @@ static gboolean load_button(KnSleeveSettings *s, const KnKeyFile *f, GError **er
     guint64 lng = s->gestures.long_ms;
     const char *bad = NULL;
 
-    if (!kn_keyfile_check_keys(f, g, button_keys, error) ||
+    if (!kn_config_check_keys(f, g, kn_sleeve_button_keys, error) ||
         !load_line(f, g, TRUE, &s->button, error) ||
-        !kn_keyfile_get_uint(f, g, "debounce_ms", 1, 100, &debounce, error) ||
-        !kn_keyfile_get_uint(f, g, "double_ms", 100, 1000, &dbl, error) ||
-        !kn_keyfile_get_uint(f, g, "long_ms", 500, 10000, &lng, error))
+        !get_uint(f, g, kn_sleeve_button_keys, "debounce_ms", &debounce, error) ||
+        !get_uint(f, g, kn_sleeve_button_keys, "double_ms", &dbl, error) ||
+        !get_uint(f, g, kn_sleeve_button_keys, "long_ms", &lng, error))
         return FALSE;
     s->gestures.debounce_ms = (uint32_t) debounce;
     s->gestures.double_ms = (uint32_t) dbl;
@@ -151,7 +189,7 @@ static gboolean load_haptic(KnSleeveSettings *s, const KnKeyFile *f, GError **er
     g_autofree char *alerts = NULL;
     enum kn_severity sev;
 
-    if (!kn_keyfile_check_keys(f, g, haptic_keys, error) ||
+    if (!kn_config_check_keys(f, g, kn_sleeve_haptic_keys, error) ||
         !load_line(f, g, FALSE, &s->haptic, error) ||
         !kn_keyfile_get_boolean(f, g, "metronome", &s->metronome, error) ||
         !kn_keyfile_get_string(f, g, "alerts", &alerts, error))
@@ -193,7 +231,7 @@ gboolean kn_sleeve_settings_load(KnSleeveSettings *out, const KnKeyFile *f, GErr
 
     kn_sleeve_settings_init(&s);
     ok = load_button(&s, f, error) && load_haptic(&s, f, error) &&
-         kn_keyfile_check_keys(f, KN_SLEEVE_GROUP_LED, led_keys, error) &&
+         kn_config_check_keys(f, KN_SLEEVE_GROUP_LED, kn_sleeve_led_keys, error) &&
          load_line(f, KN_SLEEVE_GROUP_LED, FALSE, &s.led, error);
     /* One line cannot serve two parts.  Two spellings of one chip are
      * only found when the second request gets EBUSY. */

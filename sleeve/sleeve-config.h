@@ -10,7 +10,7 @@
 #pragma once
 
 #include "analysis/events.h"
-#include "daemon/keyfile.h"
+#include "daemon/config.h"
 #include "sleeve/button.h"
 #include "sleeve/gpio.h"
 
@@ -47,6 +47,11 @@ gboolean kn_sleeve_settings_load(KnSleeveSettings *s, const KnKeyFile *file, GEr
 gboolean kn_sleeve_settings_equal(const KnSleeveSettings *a, const KnSleeveSettings *b);
 /* A spec for sleeve/gpio.h (pointers into ls). */
 void kn_sleeve_line_spec(const KnSleeveLineSettings *ls, KnGpioLineSpec *ret);
+
+/* The keys tables (daemon/config.h) of the three groups. */
+extern const KnConfigKey kn_sleeve_button_keys[];
+extern const KnConfigKey kn_sleeve_haptic_keys[];
+extern const KnConfigKey kn_sleeve_led_keys[];
 
 /* KnConfigGroup check function, for each of the three groups. */
 gboolean kn_sleeve_settings_check_group(const KnKeyFile *file, const char *group,

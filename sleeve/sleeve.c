@@ -572,6 +572,8 @@ gboolean kn_sleeve_request_confirmation(KnSleeve *s, guint timeout_ms, KnSleeveC
     s->confirm_func = func;
     s->confirm_data = user_data;
     s->confirm_timeout_id = g_timeout_add(timeout_ms, confirm_timeout, s);
+    /* The wearer feels that an answer is awaited. */
+    cue(s, KN_HAPTIC_CUE_CONFIRM_ASKED);
     button_poll(s);
     return TRUE;
 }

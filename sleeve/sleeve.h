@@ -58,9 +58,10 @@ void kn_sleeve_set_pairing_window(KnSleeve *sleeve, guint seconds);
 
 /* Hands the next gesture to func instead of its usual action: a short
  * press confirms (TRUE), a double or long press refuses, timeout_ms
- * without a gesture refuses.  For asking the wearer to approve something
- * with the button (a new Bluetooth bond).  FALSE when there is no working
- * button or a request is pending already. */
+ * without a gesture refuses; the motor plays "confirm-asked" at once.
+ * For asking the wearer to approve something with the button (a new
+ * Bluetooth bond).  FALSE when there is no working button or a request is
+ * pending already. */
 typedef void (*KnSleeveConfirmFunc)(gboolean confirmed, gpointer user_data);
 gboolean kn_sleeve_request_confirmation(KnSleeve *sleeve, guint timeout_ms,
                                         KnSleeveConfirmFunc func, gpointer user_data);

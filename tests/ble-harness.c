@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * ble-harness: the BLE module (KnBle, daemon/ble.h) alone on the system bus,
+ * ble-harness: the BLE module (KnBle, daemon/ble/ble.h) alone on the system bus,
  * fed and observed by a test through org.kneed.BleHarness1.  It exists to
  * test what the daemon cannot script precisely (an alert queue overflow,
  * a control hook failing, an asynchronous calibration); the integration
@@ -18,7 +18,7 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 
-#include "daemon/ble.h"
+#include "daemon/ble/ble.h"
 
 static const char harness_xml[] =
     "<node>"
@@ -33,6 +33,7 @@ static const char harness_xml[] =
     "  </method>"
     "  <method name='GetCalls'><arg type='as' direction='out'/></method>"
     "  <method name='GetInfo'><arg type='a{sv}' direction='out'/></method>"
+    "  <method name='ResolveBond'><arg type='b' direction='in'/><arg type='b' direction='out'/></method>"
     "  <method name='Quit'/>"
     " </interface>"
     "</node>";
@@ -172,11 +173,18 @@ static enum kn_cp_result hook_get_pain_mark(gpointer data, guint index, KnBlePai
     return result_for(h, "get_pain_mark", KN_CP_SUCCESS);
 }
 
-static void hook_bonded(gpointer data, const char *device)
+static void hook_bond_pending(gpointer data, const char *device, const char *address)
 {
     Harness *h = data;
 
-    record(h, "bonded %s", device);
+    record(h, "bond_pending %s %s", device, address);
+}
+
+static void hook_bond_resolved(gpointer data, const char *device, gboolean kept)
+{
+    Harness *h = data;
+
+    record(h, "bond_%s %s", kept ? "kept" : "removed", device);
 }
 
 static const KnBleHooks hooks = {
@@ -191,7 +199,8 @@ static const KnBleHooks hooks = {
     .stop_coaching = hook_stop_coaching,
     .report_pain = hook_report_pain,
     .get_pain_mark = hook_get_pain_mark,
-    .bonded = hook_bonded,
+    .bond_pending = hook_bond_pending,
+    .bond_resolved = hook_bond_resolved,
 };
 
 /* Numbers of any D-Bus type: Python test code sends plain ints as int32. */
@@ -362,6 +371,14 @@ static GVariant *info_dict(Harness *h)
     g_variant_builder_add(&b, "{sv}", "alerts_queued", g_variant_new_uint32(info.alerts_queued));
     g_variant_builder_add(&b, "{sv}", "alerts_dropped", g_variant_new_uint64(info.alerts_dropped));
     g_variant_builder_add(&b, "{sv}", "registrations", g_variant_new_uint64(info.registrations));
+    g_variant_builder_add(&b, "{sv}", "refused_calls", g_variant_new_uint64(info.refused_calls));
+    g_variant_builder_add(&b, "{sv}", "registration_attempts",
+                          g_variant_new_uint64(info.registration_attempts));
+    g_variant_builder_add(&b, "{sv}", "pending_bond",
+                          g_variant_new_string(info.pending_bond ? info.pending_bond : ""));
+    g_variant_builder_add(&b, "{sv}", "pending_bond_address",
+                          g_variant_new_string(info.pending_bond_address ? info.pending_bond_address
+                                                                         : ""));
     g_variant_builder_add(&b, "{sv}", "last_error",
                           g_variant_new_string(info.last_error ? info.last_error : ""));
     return g_variant_builder_end(&b);
@@ -383,6 +400,14 @@ static void method_call(GDBusConnection *conn, const char *sender, const char *p
     }
     if (g_str_equal(method, "GetInfo")) {
         g_dbus_method_invocation_return_value(inv, g_variant_new("(@a{sv})", info_dict(h)));
+        return;
+    }
+    if (g_str_equal(method, "ResolveBond")) {
+        gboolean keep;
+
+        g_variant_get(params, "(b)", &keep);
+        g_dbus_method_invocation_return_value(
+            inv, g_variant_new("(b)", kn_ble_resolve_bond(h->ble, keep)));
         return;
     }
     if (g_str_equal(method, "Quit")) {
@@ -435,13 +460,14 @@ int main(int argc, char **argv)
     g_autoptr(GDBusNodeInfo) node = NULL;
     g_autoptr(GOptionContext) ctx = g_option_context_new("- KnBle on the system bus, for tests");
     char *adapter = NULL, *name = NULL;
-    int queue = 32;
+    int queue = 32, confirm_s = 30;
     gboolean no_power = FALSE;
     GOptionEntry entries[] = {
         { "adapter", 0, 0, G_OPTION_ARG_STRING, &adapter, "adapter name", "hciN" },
         { "name", 0, 0, G_OPTION_ARG_FILENAME, &name, "advertised name", "NAME" },
         { "alert-queue", 0, 0, G_OPTION_ARG_INT, &queue, "alert queue length", "N" },
         { "no-power", 0, 0, G_OPTION_ARG_NONE, &no_power, "do not power the adapter", NULL },
+        { "bond-confirm-s", 0, 0, G_OPTION_ARG_INT, &confirm_s, "time to confirm a bond", "S" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     KnBleConfig cfg;
@@ -459,13 +485,14 @@ int main(int argc, char **argv)
         return 1;
     }
     kn_ble_config_init(&cfg);
-    cfg.adapter = adapter;
-    cfg.name = name;
+    cfg.adapter = g_steal_pointer(&adapter);
+    cfg.name = g_steal_pointer(&name);
     cfg.alert_queue = (guint) queue;
     cfg.power_adapter = !no_power;
-    cfg.serial = "TEST0001";
-    cfg.hardware_rev = "proto-2";
-    cfg.firmware_rev = "1.2.3";
+    cfg.bond_confirm_s = (guint) confirm_s;
+    cfg.serial = g_strdup("TEST0001");
+    cfg.hardware_rev = g_strdup("proto-2");
+    cfg.firmware_rev = g_strdup("1.2.3");
 
     h.loop = g_main_loop_new(NULL, FALSE);
     h.calls = g_ptr_array_new_with_free_func(g_free);
@@ -474,6 +501,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < KN_PARAM_COUNT; i++)
         h.params[i] = kn_params_info((enum kn_param_id) i)->def;
     h.ble = kn_ble_new(conn, &cfg, &hooks, &h, &error);
+    kn_ble_config_clear(&cfg);
     if (!h.ble) {
         g_printerr("ble-harness: %s\n", error->message);
         return 1;
@@ -494,7 +522,5 @@ int main(int argc, char **argv)
     g_ptr_array_unref(h.calls);
     g_hash_table_unref(h.results);
     g_main_loop_unref(h.loop);
-    g_free(adapter);
-    g_free(name);
     return 0;
 }

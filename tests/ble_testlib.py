@@ -148,6 +148,8 @@ class BleTestCase(unittest.TestCase):
             self.bus_proc.stdout.close()
         if failed:
             for name in sorted(os.listdir(self.tmp)):
+                if not os.path.isfile(os.path.join(self.tmp, name)):
+                    continue
                 with open(os.path.join(self.tmp, name), errors='replace') as f:
                     print(f'---- {name} (last 60 lines)')
                     print(''.join(f.readlines()[-60:]))
@@ -155,10 +157,13 @@ class BleTestCase(unittest.TestCase):
 
     # ---- bluetoothd stand-in ----
 
-    def start_mock(self, adapters=None):
+    def start_mock(self, adapters=None, hold_sets=()):
+        '''hold_sets: (adapter, property) pairs whose first Set stays
+        pending until ReleaseSet (tests/bluez_mock.py AdapterSet).'''
         self.mock_generation += 1
         log = open(os.path.join(self.tmp, f'mock-{self.mock_generation}.log'), 'w')
-        params = {'adapters': self.mock_adapters if adapters is None else adapters}
+        params = {'adapters': self.mock_adapters if adapters is None else adapters,
+                  'hold_sets': [list(h) for h in hold_sets]}
         self.mock_proc = subprocess.Popen(
             [sys.executable, '-m', 'dbusmock', '--system', '--template', TEMPLATE,
              '-p', json.dumps(params)],
@@ -220,6 +225,16 @@ class BleTestCase(unittest.TestCase):
     def calls(self):
         return [str(c) for c in self.harness.GetCalls()]
 
+    def barrier(self, adapter='hci0'):
+        '''Waits for what the program under test does about every signal the
+        mock sent so far, with no fixed wait: the mock asks it for a value
+        (ReadValue), and it answers after it has handled the signals that
+        came before the call, on the same connection in the same order,
+        and after the calls it made to the mock then, which the mock has
+        handled before it handles the answer.'''
+        device = self.phone('AA:BB:CC:DD:EE:FE', bonded=False, security=1, adapter=adapter)
+        self.assertEqual(self.read(device, gd.BATTERY_LEVEL)[0], 0)
+
     # ---- the phone, through the mock ----
 
     def phone(self, address='AA:BB:CC:DD:EE:01', bonded=True, security=2, adapter='hci0'):
@@ -273,7 +288,9 @@ INFO_KEYS = {
     'AgentRegistered': 'agent_registered', 'Pairable': 'pairable',
     'Subscriptions': 'subscriptions', 'AlertsQueued': 'alerts_queued',
     'AlertsDropped': 'alerts_dropped', 'Registrations': 'registrations',
-    'LastError': 'last_error',
+    'LastError': 'last_error', 'RegistrationAttempts': 'registration_attempts',
+    'RefusedCalls': 'refused_calls', 'PendingBond': 'pending_bond',
+    'PendingBondAddress': 'pending_bond_address',
 }
 
 RUN_CONFIG = '''[daemon]
@@ -302,11 +319,33 @@ class KneedTestCase(BleTestCase):
     sim_events = ''
     bluetooth = ''
     extra_config = ''
+    # kneed's own API on the session bus (--session) or the system bus;
+    # its BLE peripheral is on the system bus (bluetoothd's) either way.
+    kneed_bus = 'session'
+    # A session bus of its own instead of the system bus' daemon.
+    separate_session_bus = False
 
     def setUp(self):
         # make check builds kneed: its absence is a broken build, not a skip
         self.assertTrue(os.access(KNEED, os.X_OK), f'{KNEED} is not built')
         super().setUp()
+        self.api_bus = self.bus
+        if self.separate_session_bus:
+            proc = subprocess.Popen(['dbus-daemon', '--session', '--nofork', '--nopidfile',
+                                     '--print-address=1'],
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            self.session_address = proc.stdout.readline().decode().strip()
+
+            def stop_session_bus():
+                proc.terminate()
+                proc.wait()
+                proc.stdout.close()
+            self.addCleanup(stop_session_bus)
+            self.env['DBUS_SESSION_BUS_ADDRESS'] = self.session_address
+            session = dbus.bus.BusConnection(self.session_address)
+            self.addCleanup(session.close)
+            if self.kneed_bus == 'session':
+                self.api_bus = session
         if self.start_kneed_at_setup:
             self.start_kneed()
 
@@ -321,15 +360,17 @@ class KneedTestCase(BleTestCase):
         self.kneed_log = os.path.join(self.tmp, 'kneed.log')
         log = open(self.kneed_log, 'a')
         env = dict(self.env, G_DEBUG='fatal-criticals')
-        self.dut = subprocess.Popen([KNEED, '--session', '--config', path, '-v'], env=env,
+        bus_args = ['--session'] if self.kneed_bus == 'session' else []
+        self.dut = subprocess.Popen([KNEED, *bus_args, '--config', path, '-v'], env=env,
                                     stdout=log, stderr=subprocess.STDOUT)
         log.close()
         if wait:
             wait_until(lambda: self.dut.poll() is not None or
-                       self.bus.name_has_owner(KNEED_NAME), 10, 'kneed')
+                       self.api_bus.name_has_owner(KNEED_NAME), 10, 'kneed')
             self.assertIsNone(self.dut.poll(), 'kneed exited:\n' + self.kneed_output())
-            self.dut_name = self.bus.get_name_owner(KNEED_NAME)
-            self.kneed = dbus.Interface(self.bus.get_object(KNEED_NAME, KNEED_PATH), KNEED_IFACE)
+            self.dut_name = self.api_bus.get_name_owner(KNEED_NAME)
+            self.kneed = dbus.Interface(self.api_bus.get_object(KNEED_NAME, KNEED_PATH),
+                                        KNEED_IFACE)
         return self.dut
 
     def kneed_output(self):
@@ -337,13 +378,14 @@ class KneedTestCase(BleTestCase):
             return f.read()
 
     def prop(self, name, iface=KNEED_IFACE, path=KNEED_PATH):
-        return self.bus.get_object(KNEED_NAME, path).Get(iface, name, dbus_interface=PROPS_IFACE)
+        return self.api_bus.get_object(KNEED_NAME, path).Get(iface, name,
+                                                             dbus_interface=PROPS_IFACE)
 
     def info(self):
         '''The Bluetooth state kneed publishes; {} while it is not exported
         (during a restart of the peripheral).'''
         try:
-            props = self.bus.get_object(KNEED_NAME, BT_PATH).GetAll(BT_IFACE,
+            props = self.api_bus.get_object(KNEED_NAME, BT_PATH).GetAll(BT_IFACE,
                                                                    dbus_interface=PROPS_IFACE)
         except dbus.exceptions.DBusException:
             return {'state': None}

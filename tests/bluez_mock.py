@@ -825,35 +825,114 @@ def set_bonded(path, bonded):
 @dbus.service.method(MOCK_IFACE, in_signature='ssbq', out_signature='o')
 def AddPhone(self, adapter, address, bonded, security):
     '''A connected phone: bonded or not, with its link security level
-    (1 open, 2 encrypted, 3 encrypted with MITM protection).'''
+    (1 open, 2 encrypted, 3 encrypted with MITM protection).  A bonded
+    phone is one the wearer confirmed earlier: Trusted, as kneed marks it
+    (set before the bond appears, as bluetoothd loads both together).'''
     path = ensure_device(self, adapter, address)
     if bonded:
+        mockobject.objects[path].UpdateProperties(DEVICE_IFACE, {'Trusted': dbus.Boolean(True)})
         set_bonded(path, True)
     devices[path]['security'] = int(security)
     return path
 
 
+@dbus.service.method(MOCK_IFACE, in_signature='ss', out_signature='o')
+def BondDirectly(self, adapter, address):
+    '''A bond made without kneed's agent being asked (a second pairing
+    that raced the first, or another agent's): Paired and Bonded, not
+    Trusted.'''
+    path = ensure_device(self, adapter, address)
+    set_bonded(path, True)
+    event('bonded', path)
+    return path
+
+
+@dbus.service.method(ADAPTER_IFACE, in_signature='o', out_signature='')
+def AdapterRemoveDevice(self, path):
+    '''Adapter1.RemoveDevice: the bond and the device go, with its link
+    and the CCC states of its link (btd_adapter_remove_device()).'''
+    path = str(path)
+    if path not in mockobject.objects or not path.startswith(self.path + '/'):
+        raise bluez_error('DoesNotExist', 'Does Not Exist')
+    for (d, cpath), v in list(ccc.items()):
+        if d == path and v:
+            AttSubscribe(self, d, cpath, 0)
+    devices.pop(path, None)
+    bluez5.RemoveDevice(self, path)
+    event('device-removed', path)
+
+
 # ---- adapters ----
 
 refused_sets = {}   # (adapter path, property) -> number of Set calls still to refuse
+held_sets = {}      # (adapter path, property) -> number of Set calls whose change is to be held
+pending_sets = {}   # (adapter path, property) -> completes the held change and replies
 
 
-@dbus.service.method(PROPS_IFACE, in_signature='ssv', out_signature='')
-def AdapterSet(self, interface_name, property_name, value):
-    '''Properties.Set of an adapter: bluetoothd answers Busy while a change
-    of the controller's settings is pending (it does while powering up).'''
+def set_detail(path, prop, value, sender):
+    if isinstance(value, dbus.Boolean):
+        value = 'true' if value else 'false'
+    return f'{path} {prop} {value} {sender}'
+
+
+@dbus.service.method(PROPS_IFACE, in_signature='ssv', out_signature='', sender_keyword='sender',
+                     async_callbacks=('ok', 'err'))
+def AdapterSet(self, interface_name, property_name, value, sender=None, ok=None, err=None):
+    '''Properties.Set of an adapter, as bluetoothd 5.66's property_set_mode():
+    a setting is changed through the kernel and answered when the kernel
+    has done it; a Set of the same setting meanwhile is answered Busy.
+    bluetoothd answers Busy too while it changes a setting itself (seen
+    while powering up: RefuseSet).  HoldSet keeps a change pending until
+    ReleaseSet.  Every call is an event set-call "path property value
+    sender".'''
     key = (self.path, str(property_name))
+    detail = set_detail(self.path, property_name, value, sender)
+    event('set-call', detail)
+    if key in pending_sets:
+        event('set-busy', detail)
+        err(bluez_error('Busy', ''))
+        return
     if refused_sets.get(key):
         refused_sets[key] -= 1
         event('set-refused', f'{self.path} {property_name}')
-        raise bluez_error('Busy', '')
-    mockobject.DBusMockObject.Set(self, interface_name, property_name, value)
+        err(bluez_error('Busy', ''))
+        return
+
+    def complete():
+        try:
+            mockobject.DBusMockObject.Set(self, interface_name, property_name, value)
+        except dbus.exceptions.DBusException as e:
+            err(e)
+            return
+        ok()
+
+    if held_sets.get(key):
+        held_sets[key] -= 1
+        pending_sets[key] = complete
+        event('set-held', detail)
+        return
+    complete()
 
 
 @dbus.service.method(MOCK_IFACE, in_signature='ssu', out_signature='')
 def RefuseSet(self, adapter, prop, times):
     refused_sets[('/org/bluez/' + adapter, str(prop))] = int(times)
 
+
+@dbus.service.method(MOCK_IFACE, in_signature='ssu', out_signature='')
+def HoldSet(self, adapter, prop, times):
+    held_sets[('/org/bluez/' + adapter, str(prop))] = int(times)
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='ss', out_signature='')
+def ReleaseSet(self, adapter, prop):
+    '''The kernel has made the held change: the adapter takes the value
+    (PropertiesChanged), then the Set is answered.'''
+    complete = pending_sets.pop(('/org/bluez/' + adapter, str(prop)), None)
+    if complete is None:
+        raise bluez_error('DoesNotExist', f'no {prop} change pending on {adapter}')
+    event('set-released', f'/org/bluez/{adapter} {prop}')
+    complete()
 
 
 @dbus.service.method(bluez5.BLUEZ_MOCK_IFACE, in_signature='ss', out_signature='s')
@@ -865,6 +944,7 @@ def AddAdapter(self, device_name, system_name):
     adapter = mockobject.objects[path]
     adapter.max_instances = 5
     add_method(adapter, PROPS_IFACE, 'Set', AdapterSet)
+    add_method(adapter, ADAPTER_IFACE, 'RemoveDevice', AdapterRemoveDevice)
     adapter.props[GATT_MANAGER_IFACE] = {}
     add_method(adapter, GATT_MANAGER_IFACE, 'RegisterApplication', RegisterApplication)
     add_method(adapter, GATT_MANAGER_IFACE, 'UnregisterApplication', UnregisterApplication)
@@ -898,6 +978,8 @@ def RemoveAdapter(self, device_name):
         del apps[key]
     for key in [k for k in advs if k[0] == path]:
         del advs[key]
+    for key in [k for k in pending_sets if k[0] == path]:
+        del pending_sets[key]
     for dev in [p for p in mockobject.objects if p.startswith(path + '/')]:
         mockobject.objects[dev].remove_from_connection()
         del mockobject.objects[dev]
@@ -915,6 +997,10 @@ def load(mock, parameters):
     add_method(manager, AGENT_MANAGER_IFACE, 'UnregisterAgent', UnregisterAgent)
     add_method(manager, AGENT_MANAGER_IFACE, 'RequestDefaultAgent', RequestDefaultAgent)
     manager.props.setdefault(AGENT_MANAGER_IFACE, {})
+    # Held from the start: a client that acts on the adapter at once
+    # would be faster than a HoldSet call.
+    for adapter, prop in (parameters or {}).get('hold_sets', []):
+        held_sets[('/org/bluez/' + str(adapter), str(prop))] = 1
 
     # dbusmock registers the root object once load() has returned, and the
     # stock AddAdapter needs it.

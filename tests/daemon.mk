@@ -24,6 +24,16 @@ tests_test_dbus_args_LDADD = $(TEST_DAEMON_LDADD)
 tests_test_drivers_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_drivers_LDADD = $(TEST_C_LDADD)
 
+# The modules' groups of kneed.conf: their keys tables against their
+# validators, as kneed links them.
+check_PROGRAMS += tests/test-module-config
+TESTS += tests/test-module-config
+tests_test_module_config_CPPFLAGS = $(AM_CPPFLAGS) -DSYSCONFDIR=\"$(sysconfdir)\"
+tests_test_module_config_CFLAGS = $(TEST_C_CFLAGS) $(GPIOD_CFLAGS)
+tests_test_module_config_SOURCES = tests/test-module-config.c daemon/modules.c
+tests_test_module_config_LDADD = sleeve/libkneesleeve.a sleeve/libkneesleevecore.a \
+	$(BLE_LIBS) dbus/libkneedbusble.a $(TEST_DAEMON_LDADD) $(GPIOD_LIBS)
+
 # Links only the module it tests.
 tests_test_error_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_error_SOURCES = tests/test-error.c daemon/error.c daemon/error.h

@@ -1,5 +1,5 @@
 '''An independent decoder of kneed's GATT values, written from docs/gatt.md
-(not from daemon/gatt-codec.c), as a phone app would write it.  Used by the
+(not from daemon/ble/shared/gatt-codec.c), as a phone app would write it.  Used by the
 BLE integration tests to check what kneed sends.'''
 
 import struct

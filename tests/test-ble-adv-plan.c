@@ -5,7 +5,7 @@
 
 #include <glib.h>
 
-#include "daemon/ble-adv-plan.h"
+#include "daemon/ble/shared/adv-plan.h"
 
 static void test_default_advertisement_is_29_bytes(void)
 {

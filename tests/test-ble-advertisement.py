@@ -89,7 +89,7 @@ class ConfiguredName(BleTestCase):
         run = subprocess.run([HARNESS, '--name', 'Genouill\u00e8re de Marie-Th\u00e9r\u00e8se'],
                              env=self.env, capture_output=True, timeout=10)
         self.assertNotEqual(run.returncode, 0)
-        self.assertIn(b'name must be UTF-8 of at most 29 bytes', run.stderr)
+        self.assertIn(b'[bluetooth] name: must be UTF-8 text of 1 to 29 bytes', run.stderr)
 
 
 class ShortConfiguredName(BleTestCase):

@@ -17,7 +17,9 @@ import taprunner
 import dbus
 
 from ble_testlib import (KneedTestCase, KNEED, BT_PATH, BT_IFACE, CHR, APP, gd, wait_until,
-                         pump, PROPS_IFACE)
+                         pump, PROPS_IFACE, BUILDDIR)
+
+KNEECTL = os.path.join(BUILDDIR, 'client', 'kneectl')
 
 
 IDENTIFY = 'not-available'
@@ -146,6 +148,10 @@ class Peripheral(KneedTestCase):
 
 
 class PairingWindow(KneedTestCase):
+    def kneectl(self, *args):
+        return subprocess.run([KNEECTL, '--session', 'pair', *args], env=self.env,
+                              capture_output=True, text=True, timeout=20)
+
     def test_opened_by_the_daemon_method_closed_after_a_bond(self):
         self.wait_ready()
         dev = self.phone()
@@ -164,6 +170,43 @@ class PairingWindow(KneedTestCase):
         # One bond per window: kneed closes it.
         wait_until(lambda: not self.prop('PairingWindowOpen'), what='the window to close')
         wait_until(lambda: not self.adapter_prop('Pairable'), what='Pairable = false')
+
+    def test_a_new_bond_is_kept_or_removed_through_kneectl(self):
+        '''No button configured: the confirmation comes from kneectl (the D-Bus
+        API's policy admits root and the group kneed only).'''
+        self.wait_ready()
+        run = self.kneectl('open', '30')
+        self.assertEqual(run.returncode, 0, run.stderr)
+        wait_until(lambda: bool(self.adapter_prop('Pairable')), what='Pairable = true')
+        self.assertEqual(self.mock.PairJustWorks('hci0', 'AA:BB:CC:DD:EE:22'), 'bonded')
+        dev = '/org/bluez/hci0/dev_AA_BB_CC_DD_EE_22'
+        wait_until(lambda: self.info()['pending_bond'] == dev, what='the bond to wait')
+        self.assertEqual(self.info()['pending_bond_address'], 'AA:BB:CC:DD:EE:22')
+        self.assertIn('no button to confirm the bond of AA:BB:CC:DD:EE:22', self.kneed_output())
+        shown = self.kneectl()
+        self.assertEqual(shown.returncode, 0, shown.stderr)
+        self.assertIn('AA:BB:CC:DD:EE:22 waits for confirmation', shown.stdout)
+        self.assertIn('Pairing window: closed', shown.stdout)
+        self.assertEqual(self.read(dev, gd.LIVE)[0], 0x08, 'no health data before the yes')
+        run = self.kneectl('confirm')
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(self.info()['pending_bond'], '')
+        self.assertEqual(self.read(dev, gd.LIVE)[0], 0)
+        device = self.bus.get_object('org.bluez', dev)
+        wait_until(lambda: bool(device.Get('org.bluez.Device1', 'Trusted',
+                                           dbus_interface=PROPS_IFACE)), what='Trusted')
+        again = self.kneectl('confirm')
+        self.assertEqual(again.returncode, 1)
+        self.assertIn('No bond waits for confirmation (NotFound)', again.stderr)
+        # The next window's bond, refused.
+        self.assertEqual(self.kneectl('open').returncode, 0)
+        wait_until(lambda: bool(self.adapter_prop('Pairable')), what='Pairable = true')
+        self.assertEqual(self.mock.PairJustWorks('hci0', 'AA:BB:CC:DD:EE:23'), 'bonded')
+        wait_until(lambda: self.info()['pending_bond'].endswith('EE_23'), what='the second bond')
+        self.assertEqual(self.kneectl('deny').returncode, 0)
+        wait_until(lambda: [d for _, _, d in self.events('device-removed')] ==
+                   ['/org/bluez/hci0/dev_AA_BB_CC_DD_EE_23'], what='RemoveDevice')
+        self.assertEqual(self.kneectl('sideways').returncode, 2)
 
 
 class BluetoothdRestarts(KneedTestCase):
@@ -218,6 +261,9 @@ class AlertQueue(KneedTestCase):
 
 
 class Battery(KneedTestCase):
+    '''The board's battery ([battery], daemon/battery.c) read once, by the
+    core: D-Bus and BLE show the same level, also as it changes.'''
+
     def setUp(self):
         self.supply = None
         super().setUp()
@@ -225,16 +271,47 @@ class Battery(KneedTestCase):
     def config_text(self):
         self.supply = os.path.join(self.tmp, 'BAT0')
         os.makedirs(self.supply, exist_ok=True)
-        with open(os.path.join(self.supply, 'capacity'), 'w') as f:
-            f.write('64\n')
-        self.bluetooth = f'battery_supply = {self.supply}'
+        self.set_capacity('64\n', 'Discharging\n')
+        # poll_s = 1: the test waits for the reading, at most a second off
+        self.extra_config = f'[battery]\nsupply = {self.supply}\npoll_s = 1\n'
         return super().config_text()
 
-    def test_level_from_the_power_supply(self):
+    def set_capacity(self, capacity, status=None):
+        # Written next to it and renamed: the daemon never reads half a file.
+        for name, text in (('capacity', capacity), ('status', status)):
+            if text is None:
+                continue
+            tmp = os.path.join(self.supply, name + '.tmp')
+            with open(tmp, 'w') as f:
+                f.write(text)
+            os.rename(tmp, os.path.join(self.supply, name))
+
+    def levels(self, dev):
+        status = gd.decode_status(self.read(dev, gd.STATUS)[1])
+        return (int(self.prop('BatteryLevel')), self.read(dev, gd.BATTERY_LEVEL)[1][0],
+                status['battery_pct'])
+
+    def test_dbus_and_ble_show_the_one_level_as_it_changes(self):
         self.wait_ready()
         dev = self.phone()
-        self.assertEqual(self.read(dev, gd.BATTERY_LEVEL), (0, bytes([64])))
-        self.assertEqual(gd.decode_status(self.read(dev, gd.STATUS)[1])['battery_pct'], 64)
+        # The board's level, not the simulated sleeve's (which starts full).
+        wait_until(lambda: int(self.prop('BatteryLevel')) == 64, 5, 'the first reading')
+        self.assertEqual(self.levels(dev), (64, 64, 64))
+        self.assertEqual(self.subscribe(dev, gd.BATTERY_LEVEL, 1), 0)
+        self.set_capacity('37\n', 'Charging\n')
+        wait_until(lambda: int(self.prop('BatteryLevel')) == 37, 5, 'the new level on D-Bus')
+        # One value in the core: once D-Bus has it, BLE has it too.
+        self.assertEqual(self.levels(dev), (37, 37, 37))
+        status = gd.decode_status(self.read(dev, gd.STATUS)[1])
+        self.assertTrue(status['charging'])
+        self.assertEqual(self.wait_values(gd.BATTERY_LEVEL, 2)[-1], bytes([37]))
+        # Unreadable: unknown everywhere, the Status error bit says why.
+        os.unlink(os.path.join(self.supply, 'capacity'))
+        wait_until(lambda: int(self.prop('BatteryLevel')) == -1, 5, 'the level to be unknown')
+        status = gd.decode_status(self.read(dev, gd.STATUS)[1])
+        self.assertIsNone(status['battery_pct'])
+        self.assertTrue(status['error_bits'] & 0x08, 'bit 3: battery read error')
+        self.assertIn('cannot read the level from', self.kneed_output())
 
 
 class Configuration(KneedTestCase):
@@ -251,7 +328,8 @@ class Configuration(KneedTestCase):
         for text, key in (('colour = blue', 'colour'), ('height_cm = 20', 'height_cm'),
                           ('name = ' + 'x' * 30, 'name'), ('adapter = hci0/../x', 'adapter'),
                           ('alert_queue = 0', 'alert_queue'), ('enable = perhaps', 'enable'),
-                          ('battery_supply = rel/dir', 'battery_supply')):
+                          ('bond_confirm_s = 0', 'bond_confirm_s'),
+                          ('battery_supply = BAT0', 'battery_supply')):
             run = self.run_kneed(text)
             self.assertEqual(run.returncode, 78, text)
             self.assertRegex(run.stderr, r'bad\.conf:5: \[bluetooth\] ' + key, text)

@@ -9,7 +9,7 @@
 
 #include <glib.h>
 
-#include "daemon/gatt-codec.h"
+#include "daemon/ble/shared/gatt-codec.h"
 
 #define HEX_MAX 80
 

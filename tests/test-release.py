@@ -126,6 +126,35 @@ class ReleaseTest(unittest.TestCase):
         self.assertEqual(headings[0][0], VERSION, 'the top entry of NEWS is not ' + VERSION)
         self.assertRegex(headings[0][1], r'^(unreleased|\d{4}-\d\d-\d\d)$')
 
+    def test_every_module_key_is_documented(self):
+        """Each key kneed --print-config prints for a module's section is
+        in kneed.conf(5), or for [bluetooth] in docs/gatt.md's table."""
+        r = subprocess.run([KNEED, '--print-config', '--config', '/dev/null'],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(SRCDIR, 'docs', 'kneed.conf.5')) as f:
+            man = f.read().replace('\\-', '-')
+        with open(os.path.join(SRCDIR, 'docs', 'gatt.md')) as f:
+            gatt = f.read()
+        group, missing, seen = None, [], 0
+        for line in r.stdout.splitlines():
+            m = re.match(r'^\[(\w+)\]$', line)
+            if m:
+                group = m.group(1)
+                continue
+            m = re.match(r'^#?([a-z_]+) = ', line)
+            if not m or group not in ('bluetooth', 'battery', 'button', 'haptic', 'led'):
+                continue
+            seen += 1
+            key = m.group(1)
+            if group == 'bluetooth':
+                if '| `%s` |' % key not in gatt:
+                    missing.append('[bluetooth] %s (docs/gatt.md)' % key)
+            elif not re.search(r'^\.B[IR]? "?%s\b' % key, man, re.M):
+                missing.append('[%s] %s (kneed.conf(5))' % (group, key))
+        self.assertGreater(seen, 20, r.stdout)
+        self.assertEqual(missing, [])
+
     def test_copyright_names_each_licence(self):
         self.need_debian()
         with open(os.path.join(SRCDIR, 'debian', 'copyright')) as f:

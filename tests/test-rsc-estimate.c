@@ -6,7 +6,7 @@
 
 #include <glib.h>
 
-#include "daemon/rsc-estimate.h"
+#include "daemon/ble/shared/rsc-estimate.h"
 
 static struct kn_stride stride(enum kn_activity activity, double cadence, double stride_s,
                                double contact_s)

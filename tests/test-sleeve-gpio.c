@@ -495,6 +495,8 @@ static void test_confirmation(Fixture *f, gconstpointer data)
 
     start_sleeve(f, full_conf);
     g_assert_true(kn_sleeve_request_confirmation(f->sleeve, 5000, on_confirm, &answer));
+    /* The wearer feels that an answer is awaited. */
+    g_assert_cmpstr(kn_sleeve_haptic_playing(f->sleeve), ==, "confirm-asked");
     g_assert_false(kn_sleeve_request_confirmation(f->sleeve, 5000, on_confirm, &answer));
     now = g_get_monotonic_time();
     press(f, now - 1000 * MS);

@@ -7,7 +7,8 @@ kneed on hci0 through the real bluetoothd (docs/testing.md).
     phone.py meet --config SLEEVE.conf
         scenario 1: scan, find the sleeve by service UUID and name, connect,
         be refused the encrypted characteristics, pair and bond in a pairing
-        window opened with kneed's OpenPairingWindow, read Device
+        window opened with kneed's OpenPairingWindow, be refused them until
+        the bond is confirmed (ConfirmBond, as kneectl pair confirm), read Device
         Information, Battery and the knee service, subscribe to live
         metrics, alerts and RSC Measurement, and check them against the
         simulated truth of SLEEVE.conf (its run block's cadence, its
@@ -442,6 +443,19 @@ async def connect_and_bond(args, kneed, truth_bt):
     await wait_until(lambda: _not(kneed.prop('PairingWindowOpen')), 10,
                      'kneed to close the window after the bond')
     check('kneed closed the window after the bond', True)
+
+    # The bond waits for the wearer's yes (docs/gatt.md "Pairing window");
+    # sleeve.conf has no button, so it comes from kneed's D-Bus API, as
+    # kneectl pair confirm sends it.  Until then health data is refused
+    # (Insufficient Authorization, which does not make BlueZ pair again).
+    async def waiting():
+        return (await kneed.bt()).get('PendingBond', '') != ''
+    await wait_until(waiting, 10, 'the bond to wait for confirmation')
+    err = await refused(client, gd.LIVE)
+    check('live metrics refused until the wearer confirms the bond', err is not None, err)
+    await kneed.call(BT_PATH, BT_IFACE, 'ConfirmBond')
+    check('the bond confirmed (ConfirmBond)', (await kneed.bt()).get('PendingBond') == '',
+          await kneed.bt())
 
     # Device Information, Battery, the knee service
     expect = {gd.MANUFACTURER: truth_bt.get('manufacturer', 'kneed'),

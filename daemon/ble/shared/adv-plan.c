@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
 
-#include "daemon/ble-adv-plan.h"
-#include "daemon/gatt-codec.h"
+#include "daemon/ble/shared/adv-plan.h"
+#include "daemon/ble/shared/gatt-codec.h"
 
 size_t kn_adv_data_len(bool flags, unsigned n_uuid16, unsigned n_uuid128, bool appearance,
                        size_t name_len)

@@ -18,14 +18,16 @@
 #include <string.h>
 
 #include "dbus/bluez-iface.h"
-#include "daemon/ble-private.h"
+#include "daemon/ble/private.h"
 
 enum {
     CAP_READ = 1 << 0,
     CAP_WRITE = 1 << 1,
     CAP_NOTIFY = 1 << 2,
     CAP_INDICATE = 1 << 3,
-    CAP_BONDED = 1 << 4,          /* writes only from bonded devices */
+    CAP_BONDED = 1 << 4,          /* writes only from confirmed bonds */
+    CAP_ENCRYPTED = 1 << 5,       /* an encrypt-* flag: reads need a confirmed bond, and
+                                   * nothing is sent while a new bond waits (bond.c) */
 };
 
 /* BlueZ flags: docs/gatt.md explains each choice. */
@@ -56,23 +58,26 @@ static const struct {
     unsigned caps;
 } chrs[KN_CHR_COUNT] = {
     [KN_CHR_LIVE] = { KN_SVC_KNEE, KN_BLE_APP_PATH "/knee/live", KN_GATT_UUID_LIVE,
-                      f_enc_read_notify, CAP_READ | CAP_NOTIFY },
+                      f_enc_read_notify, CAP_READ | CAP_NOTIFY | CAP_ENCRYPTED },
     [KN_CHR_ALERTS] = { KN_SVC_KNEE, KN_BLE_APP_PATH "/knee/alerts", KN_GATT_UUID_ALERTS,
-                        f_enc_read_indicate, CAP_READ | CAP_INDICATE },
+                        f_enc_read_indicate, CAP_READ | CAP_INDICATE | CAP_ENCRYPTED },
     [KN_CHR_CONTROL] = { KN_SVC_KNEE, KN_BLE_APP_PATH "/knee/control", KN_GATT_UUID_CONTROL,
-                         f_enc_write_indicate, CAP_WRITE | CAP_INDICATE | CAP_BONDED },
+                         f_enc_write_indicate,
+                         CAP_WRITE | CAP_INDICATE | CAP_BONDED | CAP_ENCRYPTED },
     [KN_CHR_PAIN] = { KN_SVC_KNEE, KN_BLE_APP_PATH "/knee/pain", KN_GATT_UUID_PAIN,
-                      f_enc_write, CAP_WRITE | CAP_BONDED },
+                      f_enc_write, CAP_WRITE | CAP_BONDED | CAP_ENCRYPTED },
     [KN_CHR_STATUS] = { KN_SVC_KNEE, KN_BLE_APP_PATH "/knee/status", KN_GATT_UUID_STATUS,
-                        f_enc_read_notify, CAP_READ | CAP_NOTIFY },
+                        f_enc_read_notify, CAP_READ | CAP_NOTIFY | CAP_ENCRYPTED },
     [KN_CHR_RSC_MEASUREMENT] = { KN_SVC_RSC, KN_BLE_APP_PATH "/rsc/measurement",
-                                 KN_GATT_UUID_RSC_MEASUREMENT, f_enc_notify, CAP_NOTIFY },
+                                 KN_GATT_UUID_RSC_MEASUREMENT, f_enc_notify,
+                                 CAP_NOTIFY | CAP_ENCRYPTED },
     [KN_CHR_RSC_FEATURE] = { KN_SVC_RSC, KN_BLE_APP_PATH "/rsc/feature",
                              KN_GATT_UUID_RSC_FEATURE, f_read, CAP_READ },
     [KN_CHR_SENSOR_LOCATION] = { KN_SVC_RSC, KN_BLE_APP_PATH "/rsc/location",
                                  KN_GATT_UUID_SENSOR_LOCATION, f_read, CAP_READ },
     [KN_CHR_SC_CONTROL] = { KN_SVC_RSC, KN_BLE_APP_PATH "/rsc/control", KN_GATT_UUID_SC_CONTROL,
-                            f_enc_write_indicate, CAP_WRITE | CAP_INDICATE | CAP_BONDED },
+                            f_enc_write_indicate,
+                            CAP_WRITE | CAP_INDICATE | CAP_BONDED | CAP_ENCRYPTED },
     [KN_CHR_BATTERY_LEVEL] = { KN_SVC_BATTERY, KN_BLE_APP_PATH "/battery/level",
                                KN_GATT_UUID_BATTERY_LEVEL, f_read_notify, CAP_READ | CAP_NOTIFY },
     [KN_CHR_MANUFACTURER] = { KN_SVC_DIS, KN_BLE_APP_PATH "/dis/manufacturer",
@@ -80,7 +85,7 @@ static const struct {
     [KN_CHR_MODEL] = { KN_SVC_DIS, KN_BLE_APP_PATH "/dis/model", KN_GATT_UUID_MODEL,
                        f_read, CAP_READ },
     [KN_CHR_SERIAL] = { KN_SVC_DIS, KN_BLE_APP_PATH "/dis/serial", KN_GATT_UUID_SERIAL,
-                        f_enc_read, CAP_READ },
+                        f_enc_read, CAP_READ | CAP_ENCRYPTED },
     [KN_CHR_HARDWARE_REV] = { KN_SVC_DIS, KN_BLE_APP_PATH "/dis/hardware",
                               KN_GATT_UUID_HARDWARE_REV, f_read, CAP_READ },
     [KN_CHR_FIRMWARE_REV] = { KN_SVC_DIS, KN_BLE_APP_PATH "/dis/firmware",
@@ -245,6 +250,13 @@ static void set_value(KnBle *ble, KnChr c, const uint8_t *value, size_t len)
 
 void kn_ble_gatt_notify(KnBle *ble, KnChr c, const uint8_t *value, size_t len)
 {
+    /* bluetoothd would send it to the bond that waits too: the latest
+     * value goes out once it is kept or gone (kn_ble_gatt_release). */
+    if ((chrs[c].caps & CAP_ENCRYPTED) && kn_ble_bond_holding(ble)) {
+        g_clear_pointer(&ble->chr[c].held, g_bytes_unref);
+        ble->chr[c].held = g_bytes_new(value, len);
+        return;
+    }
     set_value(ble, c, value, len);
     if (!kn_ble_gatt_subscribed(ble, c))
         return;
@@ -302,7 +314,8 @@ static void flush_alert_queue(KnBle *ble)
 void kn_ble_gatt_alert_raised(KnBle *ble, const struct kn_gatt_alert *alert)
 {
     ble->last_alert = *alert;
-    if (kn_ble_gatt_subscribed(ble, KN_CHR_ALERTS)) {
+    /* While a new bond waits alerts queue as if nobody listened. */
+    if (kn_ble_gatt_subscribed(ble, KN_CHR_ALERTS) && !kn_ble_bond_holding(ble)) {
         send_alert(ble, alert);
         return;
     }
@@ -347,7 +360,8 @@ static void on_first_subscriber(KnBle *ble, KnChr c)
 {
     switch (c) {
     case KN_CHR_ALERTS:
-        flush_alert_queue(ble);
+        if (!kn_ble_bond_holding(ble))
+            flush_alert_queue(ble);
         break;
     case KN_CHR_LIVE:
         if (ble->live_known) {
@@ -450,6 +464,31 @@ static void stop_notify(KnChrState *st, GDBusMethodInvocation *inv)
     kn_ble_state_changed(ble);
 }
 
+/* ---- who may read and write ---- */
+
+static gboolean device_confirmed(KnBle *ble, const char *path)
+{
+    KnBleDevice *dev = path ? kn_ble_lookup_device(ble, path) : NULL;
+
+    return dev && kn_ble_device_confirmed(dev);
+}
+
+void kn_ble_gatt_release(KnBle *ble)
+{
+    for (int c = 0; c < KN_CHR_COUNT; c++) {
+        g_autoptr(GBytes) held = g_steal_pointer(&ble->chr[c].held);
+        gsize len;
+        const uint8_t *data;
+
+        if (!held)
+            continue;
+        data = g_bytes_get_data(held, &len);
+        kn_ble_gatt_notify(ble, (KnChr) c, data, len);
+    }
+    if (kn_ble_gatt_subscribed(ble, KN_CHR_ALERTS))
+        flush_alert_queue(ble);
+}
+
 /* ---- options of ReadValue / WriteValue ---- */
 
 typedef struct {
@@ -518,6 +557,11 @@ static void read_value(KnChrState *st, GVariant *params, GDBusMethodInvocation *
     g_variant_get(params, "(@a{sv})", &dict);
     if (!parse_options(dict, &o, inv))
         return;
+    /* bluetoothd checked the encryption; the bond is kneed's to check. */
+    if ((chrs[st->id].caps & CAP_ENCRYPTED) && !device_confirmed(ble, o.device)) {
+        return_error(inv, "NotAuthorized", "Health data needs a bond the wearer confirmed");
+        return;
+    }
     n = build_value(ble, st->id, o.mtu, buf, sizeof(buf));
     if (n < 0) {
         return_error(inv, "Failed", "Value unavailable");
@@ -710,15 +754,6 @@ static void write_pain(KnBle *ble, const uint8_t *value, gsize len, GDBusMethodI
     g_dbus_method_invocation_return_value(inv, NULL);
 }
 
-static gboolean device_bonded(KnBle *ble, const char *path)
-{
-    KnBleDevice *dev = path ? kn_ble_lookup_device(ble, path) : NULL;
-
-    if (!dev)
-        return FALSE;
-    return dev->has_bonded ? dev->bonded : dev->paired;
-}
-
 static void write_value(KnChrState *st, GVariant *params, GDBusMethodInvocation *inv)
 {
     KnBle *ble = st->ble;
@@ -743,8 +778,13 @@ static void write_value(KnChrState *st, GVariant *params, GDBusMethodInvocation 
         return_error(inv, "NotPermitted", "Write without response is not supported");
         return;
     }
-    if ((chrs[st->id].caps & CAP_BONDED) && !device_bonded(ble, o.device)) {
-        return_error(inv, "NotAuthorized", "Writes need a bonded device");
+    if ((chrs[st->id].caps & CAP_BONDED) && !device_confirmed(ble, o.device)) {
+        return_error(inv, "NotAuthorized", "Writes need a bond the wearer confirmed");
+        return;
+    }
+    /* Its response would be indicated to the bond that waits too. */
+    if ((chrs[st->id].caps & CAP_INDICATE) && kn_ble_bond_holding(ble)) {
+        return_error(inv, "InProgress", "A new bond waits for the wearer's confirmation");
         return;
     }
     value = g_variant_get_fixed_array(bytes, &len, 1);
@@ -786,6 +826,8 @@ static void chr_method_call(GDBusConnection *conn, const char *sender, const cha
 {
     KnChrState *st = user_data;
 
+    if (!kn_ble_caller_is_bluetoothd(st->ble, inv))
+        return;
     if (g_str_equal(method, "ReadValue"))
         read_value(st, params, inv);
     else if (g_str_equal(method, "WriteValue"))
@@ -839,7 +881,14 @@ static GVariant *chr_get_property(GDBusConnection *conn, const char *sender, con
                                   const char *iface, const char *name, GError **error,
                                   gpointer user_data)
 {
-    GVariant *v = chr_property(user_data, name);
+    KnChrState *st = user_data;
+    GVariant *v;
+
+    /* Value is health data (GetAll, whose errors GDBus drops, leaves
+     * everything out for another caller). */
+    if (!kn_ble_sender_is_bluetoothd(st->ble, sender, error))
+        return NULL;
+    v = chr_property(st, name);
 
     if (!v)
         g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "No property %s", name);
@@ -859,7 +908,12 @@ static GVariant *svc_get_property(GDBusConnection *conn, const char *sender, con
                                   const char *iface, const char *name, GError **error,
                                   gpointer user_data)
 {
-    GVariant *v = svc_property(GPOINTER_TO_INT(user_data), name);
+    KnSvcState *st = user_data;
+    GVariant *v;
+
+    if (!kn_ble_sender_is_bluetoothd(st->ble, sender, error))
+        return NULL;
+    v = svc_property(st->id, name);
 
     if (!v)
         g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "No property %s", name);
@@ -925,6 +979,9 @@ static void om_method_call(GDBusConnection *conn, const char *sender, const char
 {
     KnBle *ble = user_data;
 
+    /* The tree carries the characteristics' values. */
+    if (!kn_ble_caller_is_bluetoothd(ble, inv))
+        return;
     if (!g_str_equal(method, "GetManagedObjects")) {
         g_dbus_method_invocation_return_error(inv, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
                                               "No method %s", method);
@@ -947,9 +1004,11 @@ gboolean kn_ble_gatt_export(KnBle *ble, GError **error)
     if (!ble->om_reg_id)
         return FALSE;
     for (int s = 0; s < KN_SVC_COUNT; s++) {
+        ble->svc[s].ble = ble;
+        ble->svc[s].id = (KnSvc) s;
         ble->svc_reg_id[s] = g_dbus_connection_register_object(
             ble->conn, services[s].path, (GDBusInterfaceInfo *) &kn_bluez_gatt_service1_interface,
-            &svc_vtable, GINT_TO_POINTER(s), NULL, error);
+            &svc_vtable, &ble->svc[s], NULL, error);
         if (!ble->svc_reg_id[s])
             return FALSE;
     }
@@ -988,6 +1047,7 @@ void kn_ble_gatt_unexport(KnBle *ble)
         g_clear_pointer(&st->watches, g_hash_table_unref);
         g_clear_pointer(&st->subscribers, g_hash_table_unref);
         g_clear_pointer(&st->value, g_bytes_unref);
+        g_clear_pointer(&st->held, g_bytes_unref);
     }
     for (int s = 0; s < KN_SVC_COUNT; s++) {
         if (ble->svc_reg_id[s])

@@ -2,7 +2,7 @@
 /*
  * The LE advertisement (org.bluez.LEAdvertisement1 at
  * /org/kneed/advertisement0).  bluetoothd reads it with GetAll when it is
- * registered; what it contains is planned by ble-adv-plan.c so that it
+ * registered; what it contains is planned by shared/adv-plan.c so that it
  * always fits the adapter (docs/gatt.md "Advertisement").
  */
 #define G_LOG_DOMAIN "kneed"
@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "dbus/bluez-iface.h"
-#include "daemon/ble-private.h"
-#include "daemon/gatt-codec.h"
+#include "daemon/ble/private.h"
+#include "daemon/ble/shared/gatt-codec.h"
 
 static char *machine_id_prefix(void)
 {
@@ -64,6 +64,8 @@ static GVariant *adv_get_property(GDBusConnection *conn, const char *sender, con
     KnBle *ble = user_data;
     const struct kn_adv_plan *p = &ble->adv_plan;
 
+    if (!kn_ble_sender_is_bluetoothd(ble, sender, error))
+        return NULL;
     if (g_str_equal(name, "Type"))
         return g_variant_new_string("peripheral");
     if (g_str_equal(name, "ServiceUUIDs") && (p->knee_uuid || p->rsc_uuid)) {
@@ -93,14 +95,14 @@ static void adv_method_call(GDBusConnection *conn, const char *sender, const cha
 {
     KnBle *ble = user_data;
 
+    if (!kn_ble_caller_is_bluetoothd(ble, inv))
+        return;
     if (!g_str_equal(method, "Release")) {
         g_dbus_method_invocation_return_error(inv, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
                                               "No method %s", method);
         return;
     }
     g_dbus_method_invocation_return_value(inv, NULL);
-    if (g_strcmp0(sender, ble->bluez_owner) != 0)
-        return;
     /* bluetoothd has dropped the advertisement (adapter reset, timeout):
      * register it again, through the retry delay so that a bluetoothd
      * that keeps releasing it is not hammered. */

@@ -9,11 +9,13 @@
 #define G_LOG_DOMAIN "kneed"
 
 #include "dbus/bluez-iface.h"
-#include "daemon/ble-private.h"
+#include "daemon/ble/private.h"
 
+/* Not the daemon's window alone: it is closed to others once it has made
+ * its bond, and while a bond waits for the wearer (bond.c). */
 static gboolean window_open(KnBle *ble)
 {
-    return ble->status.pairing_window_open;
+    return kn_ble_bond_window_open(ble);
 }
 
 static void reject(GDBusMethodInvocation *inv, const char *why)
@@ -30,10 +32,8 @@ static void agent_method_call(GDBusConnection *conn, const char *sender, const c
     const char *device = NULL;
 
     /* Only bluetoothd may drive the agent. */
-    if (!ble->bluez_owner || g_strcmp0(sender, ble->bluez_owner) != 0) {
-        reject(inv, "Not bluetoothd");
+    if (!kn_ble_caller_is_bluetoothd(ble, inv))
         return;
-    }
     if (g_variant_n_children(params) > 0) {
         first = g_variant_get_child_value(params, 0);
         if (g_variant_is_of_type(first, G_VARIANT_TYPE_OBJECT_PATH))
@@ -68,7 +68,7 @@ static void agent_method_call(GDBusConnection *conn, const char *sender, const c
     }
     if (g_str_equal(method, "AuthorizeService")) {
         KnBleDevice *dev = device ? kn_ble_lookup_device(ble, device) : NULL;
-        gboolean bonded = dev && (dev->has_bonded ? dev->bonded : dev->paired);
+        gboolean bonded = dev && kn_ble_device_bonded(dev);
 
         if (!bonded && !window_open(ble)) {
             reject(inv, "Not bonded");
@@ -104,13 +104,26 @@ static void set_done(GObject *source, GAsyncResult *res, gpointer user_data)
     g_autoptr(GVariant) ret = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
     KnBle *ble = user_data;
 
-    /* Cancelled: bluetoothd or the adapter went, or kneed stops (ble may
-     * be gone). */
-    if (ret || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    /* Cancelled: bluetoothd or the adapter went (in_flight was reset
+     * then), or kneed stops (ble may be gone). */
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-    g_warning("BLE: cannot set the adapter's Pairable: %s", error->message);
-    ble->pairable_sent = FALSE;
-    kn_ble_retry_settings(ble);
+    ble->pairable_in_flight = FALSE;
+    if (!ret) {
+        g_warning("BLE: cannot set the adapter's Pairable: %s", error->message);
+        ble->pairable_sent = FALSE;
+        ble->pairable_recheck = FALSE;
+        kn_ble_retry_settings(ble);
+        return;
+    }
+    /* The adapter has the value now.  A Pairable signal seen while the
+     * Set was pending told the state before it (bluetoothd's own set-up
+     * at start), so it does not call for another Set. */
+    ble->pairable_sent = TRUE;
+    if (ble->pairable_recheck) {
+        ble->pairable_recheck = FALSE;
+        kn_ble_agent_apply_pairable(ble);
+    }
 }
 
 static void set_adapter_property(KnBle *ble, const char *adapter, const char *name, GVariant *value,
@@ -138,6 +151,14 @@ void kn_ble_agent_apply_pairable(KnBle *ble)
 
     if (!a || !a->has_adapter || !ble->bluez_owner)
         return;
+    /* One Set at a time: bluetoothd answers Busy to a second Set of a
+     * setting whose change is still pending (5.66 property_set_mode()).
+     * The same value again is dropped; another waits for the reply. */
+    if (ble->pairable_in_flight) {
+        if (want != ble->pairable_wanted_sent)
+            ble->pairable_recheck = TRUE;
+        return;
+    }
     /* ble.c clears pairable_sent when bluetoothd, the adapter or its
      * Pairable changes behind our back. */
     if (ble->pairable_sent && ble->pairable_wanted_sent == want)
@@ -152,5 +173,6 @@ void kn_ble_agent_apply_pairable(KnBle *ble)
     g_info("BLE: %s pairing on %s", want ? "allowing" : "refusing", a->path);
     set_adapter_property(ble, a->path, "Pairable", g_variant_new_boolean(want), set_done);
     ble->pairable_sent = TRUE;
+    ble->pairable_in_flight = TRUE;
     ble->pairable_wanted_sent = want;
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The BLE publisher: plugs the peripheral (daemon/ble.h) into kneed's core
- * (daemon/publisher.h).  It feeds KnBle with what the core publishes, turns
- * control point and pain writes into core control calls, reads the battery
- * from sysfs when [bluetooth] battery_supply says so, and shows the state
+ * The BLE publisher: plugs the peripheral (daemon/ble/ble.h) into kneed's
+ * core (daemon/publisher.h).  It feeds KnBle with what the core publishes
+ * (the battery level too: the core's one, daemon/battery.h), turns control
+ * point and pain writes into core control calls, and shows the state
  * of the peripheral as org.kneed.Kneed1.Bluetooth on
  * /org/kneed/Kneed1/bluetooth of the daemon's bus.
  *
@@ -46,6 +46,23 @@ typedef enum {
 } KnBleLink;
 
 typedef void (*KnBleLinkFunc)(KnBleLink link, gpointer user_data);
+
+/* How the wearer confirms a new bond (the sleeve's button, from main.c).
+ * ask: a new bond waits; ask the wearer, who answers through
+ * kn_ble_publisher_resolve_bond() within timeout_s.  FALSE when nobody
+ * can be asked (no working button): kneectl pair confirm then.  cancel:
+ * it was resolved otherwise (D-Bus, timeout, the device went). */
+typedef struct {
+    gboolean (*ask)(guint timeout_s, gpointer user_data);
+    void (*cancel)(gpointer user_data);
+} KnBleConfirmOps;
+
+/* ops may be NULL (none). */
+void kn_ble_publisher_set_confirm_ops(KnBlePublisher *pub, const KnBleConfirmOps *confirm,
+                                      gpointer user_data);
+/* Keeps or removes the bond waiting; FALSE when none waits (or pub is
+ * NULL). */
+gboolean kn_ble_publisher_resolve_bond(KnBlePublisher *pub, gboolean keep);
 
 /* pub may be NULL (Bluetooth disabled): OFF. */
 KnBleLink kn_ble_publisher_get_link(KnBlePublisher *pub);

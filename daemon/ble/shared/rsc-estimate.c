@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <math.h>
 
-#include "daemon/rsc-estimate.h"
+#include "daemon/ble/shared/rsc-estimate.h"
 
 static void still(const struct kn_stride *s, struct kn_rsc_estimate *ret)
 {

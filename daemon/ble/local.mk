@@ -4,7 +4,7 @@
 
 # Interface descriptions of the BlueZ interfaces kneed implements, as
 # GDBusInterfaceInfo structures for g_dbus_connection_register_object()
-# (no skeleton classes: see daemon/ble-gatt.c).
+# (no skeleton classes: see daemon/ble/gatt.c).
 BLUEZ_IFACE_XML = \
 	dbus/org.bluez.GattService1.xml \
 	dbus/org.bluez.GattCharacteristic1.xml \
@@ -26,17 +26,30 @@ BUILT_SOURCES += dbus/bluez-iface.h dbus/bluez-iface.c
 CLEANFILES += dbus/bluez-iface.h dbus/bluez-iface.c
 EXTRA_DIST += $(BLUEZ_IFACE_XML)
 
-noinst_LIBRARIES += daemon/libkneeble.a
-daemon_libkneeble_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
-daemon_libkneeble_a_SOURCES = \
-	daemon/gatt-codec.h daemon/gatt-codec.c \
-	daemon/rsc-estimate.h daemon/rsc-estimate.c \
-	daemon/ble-adv-plan.h daemon/ble-adv-plan.c \
-	daemon/ble.h daemon/ble-private.h daemon/ble.c daemon/ble-bluez.c \
-	daemon/ble-gatt.c daemon/ble-adv.c daemon/ble-agent.c \
-	daemon/ble-config.h daemon/ble-config.c \
-	daemon/ble-publisher.h daemon/ble-publisher.c
-nodist_daemon_libkneeble_a_SOURCES = dbus/bluez-iface.h dbus/bluez-iface.c dbus/kneed-ble-dbus.h
+# The pure pieces (like BlueZ's src/shared): the GATT value codec, the RSC
+# speed estimate and the advertising plan.  C11 and libc (libm) only, no
+# GLib and no main loop: compiled without GLib's include path, so a GLib
+# header there does not build.  Linked by the BLE glue below, the unit
+# tests and the GATT fuzzers.
+noinst_LIBRARIES += daemon/ble/shared/libkneebleshared.a
+daemon_ble_shared_libkneebleshared_a_CFLAGS = $(AM_CFLAGS)
+daemon_ble_shared_libkneebleshared_a_SOURCES = \
+	daemon/ble/shared/gatt-codec.h daemon/ble/shared/gatt-codec.c \
+	daemon/ble/shared/rsc-estimate.h daemon/ble/shared/rsc-estimate.c \
+	daemon/ble/shared/adv-plan.h daemon/ble/shared/adv-plan.c
+
+# The glue: KnBle on bluetoothd's D-Bus API (GLib, GDBus) and its
+# publisher in kneed's core.
+noinst_LIBRARIES += daemon/ble/libkneeble.a
+daemon_ble_libkneeble_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+daemon_ble_libkneeble_a_SOURCES = \
+	daemon/ble/ble.h daemon/ble/private.h daemon/ble/ble.c daemon/ble/bluez.c \
+	daemon/ble/gatt.c daemon/ble/adv.c daemon/ble/agent.c daemon/ble/bond.c \
+	daemon/ble/config.h daemon/ble/config.c \
+	daemon/ble/publisher.h daemon/ble/publisher.c
+nodist_daemon_ble_libkneeble_a_SOURCES = dbus/bluez-iface.h dbus/bluez-iface.c dbus/kneed-ble-dbus.h
+# What links libkneeble.a links these after it.
+BLE_LIBS = daemon/ble/libkneeble.a daemon/ble/shared/libkneebleshared.a
 
 EXTRA_DIST += docs/gatt.md
 

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Inside KnBle: shared by ble.c (lifecycle, bluetoothd tracking),
- * ble-gatt.c (the application objects), ble-adv.c (the advertisement) and
- * ble-agent.c (the agent and the adapter's Pairable).
+ * Inside KnBle: shared by ble.c (lifecycle, registrations), bluez.c
+ * (bluetoothd's objects), gatt.c (the application objects), adv.c (the
+ * advertisement), agent.c (the agent and the adapter's Pairable) and
+ * bond.c (a new bond waiting for the wearer's confirmation).
  */
 #pragma once
 
-#include "daemon/ble-adv-plan.h"
-#include "daemon/ble.h"
+#include "daemon/ble/shared/adv-plan.h"
+#include "daemon/ble/ble.h"
 
 
 #define BLUEZ_SERVICE "org.bluez"
@@ -85,8 +86,15 @@ typedef struct {
     gboolean paired;
     gboolean bonded;
     gboolean has_bonded;          /* BlueZ >= 5.65 has the property */
+    gboolean trusted;             /* kneed marks a bond the wearer confirmed */
     gboolean connected;
+    char *address;
 } KnBleDevice;
+
+typedef struct {
+    KnBle *ble;
+    KnSvc id;
+} KnSvcState;
 
 typedef struct {
     KnBle *ble;
@@ -96,6 +104,7 @@ typedef struct {
     GHashTable *subscribers;
     GHashTable *watches;          /* unique name -> name watch id */
     GBytes *value;                /* last value sent or read, for Value */
+    GBytes *held;                 /* latest value not sent while a new bond waits */
     guint64 confirmations;
 } KnChrState;
 
@@ -109,6 +118,7 @@ struct _KnBle {
     gboolean cfg_power;
     double cfg_height_m;
     guint cfg_alert_queue;
+    guint cfg_bond_confirm_s;
     char *dis[6];                 /* manufacturer, model, serial, hw, fw, sw */
 
     const KnBleHooks *hooks;
@@ -117,6 +127,7 @@ struct _KnBle {
     /* exported objects */
     guint om_reg_id;
     guint svc_reg_id[KN_SVC_COUNT];
+    KnSvcState svc[KN_SVC_COUNT];
     KnChrState chr[KN_CHR_COUNT];
     guint adv_reg_id;
     guint agent_reg_id;
@@ -153,16 +164,35 @@ struct _KnBle {
     KnReg reg_adv;
     KnReg reg_agent;
     guint64 registrations;
+    guint64 registration_attempts;
     GCancellable *power_cancel;
     GCancellable *pairable_cancel;
     gboolean pairable_wanted_sent;    /* value of the last Pairable Set sent */
     gboolean pairable_sent;           /* a Set is outstanding or done for it */
+    gboolean pairable_in_flight;      /* that Set awaits its reply */
+    gboolean pairable_recheck;        /* the window changed meanwhile: look again at the reply */
     guint settings_retry_id;          /* Powered / Pairable after a refused Set */
 
     guint notify_idle_id;         /* coalesces state_changed */
+    guint64 refused_calls;        /* method calls refused: not from bluetoothd */
+
+    /* bond.c */
+    char *bond_pending;           /* device path of the bond waiting for confirmation */
+    char *bond_pending_address;
+    guint bond_timeout_id;
+    gboolean window_bonded;       /* this window made its bond: closed to others */
+    GCancellable *bond_cancel;    /* RemoveDevice and Trusted calls in flight */
+    GHashTable *removing;         /* device paths with a RemoveDevice in flight */
 };
 
 /* ble.c */
+/* The one check of who calls kneed's BlueZ objects (application,
+ * services, characteristics, advertisement, agent): TRUE when sender is
+ * the current owner of org.bluez; else FALSE with
+ * org.bluez.Error.NotPermitted in *error. */
+gboolean kn_ble_sender_is_bluetoothd(KnBle *ble, const char *sender, GError **error);
+/* The same for a method call: answers the refusal itself. */
+gboolean kn_ble_caller_is_bluetoothd(KnBle *ble, GDBusMethodInvocation *inv);
 void kn_ble_state_changed(KnBle *ble);
 KnBleAdapter *kn_ble_current_adapter(KnBle *ble);
 KnBleDevice *kn_ble_lookup_device(KnBle *ble, const char *path);
@@ -175,12 +205,12 @@ void kn_ble_drop_adapter_registrations(KnBle *ble);
  * 1, 2, 4 ... 30 s. */
 void kn_ble_reg_failed(KnBle *ble, KnReg *reg, const char *what, const char *message);
 
-/* ble-bluez.c */
+/* bluez.c */
 void kn_ble_bluez_watch(KnBle *ble);
 void kn_ble_bluez_forget(KnBle *ble);
 void kn_ble_adapter_free(gpointer data);
 
-/* ble-gatt.c */
+/* gatt.c */
 gboolean kn_ble_gatt_export(KnBle *ble, GError **error);
 void kn_ble_gatt_unexport(KnBle *ble);
 /* The whole tree as GetManagedObjects returns it. */
@@ -197,13 +227,13 @@ void kn_ble_gatt_battery_changed(KnBle *ble);
 void kn_ble_gatt_calibration_done(KnBle *ble, enum kn_cp_result result,
                                   const struct kn_calibration *cal);
 
-/* ble-adv.c */
+/* adv.c */
 gboolean kn_ble_adv_export(KnBle *ble, GError **error);
 void kn_ble_adv_unexport(KnBle *ble);
 /* Recomputes what is advertised for the current adapter. */
 void kn_ble_adv_plan_update(KnBle *ble);
 
-/* ble-agent.c */
+/* agent.c */
 gboolean kn_ble_agent_export(KnBle *ble, GError **error);
 void kn_ble_agent_unexport(KnBle *ble);
 /* Makes the adapter's Pairable follow the pairing window. */
@@ -212,3 +242,31 @@ void kn_ble_agent_apply_pairable(KnBle *ble);
 /* ble.c: bluetoothd refused an adapter setting (Busy while it powers
  * up): ask again in a second. */
 void kn_ble_retry_settings(KnBle *ble);
+
+/* bond.c (docs/gatt.md "Pairing") */
+void kn_ble_device_free(gpointer data);
+/* A bond bluetoothd keeps (Bonded; Paired before BlueZ 5.65). */
+gboolean kn_ble_device_bonded(const KnBleDevice *d);
+/* A bond the wearer confirmed: bonded and Trusted. */
+gboolean kn_ble_device_confirmed(const KnBleDevice *d);
+/* The agent and Pairable: the daemon's window is open and has not made
+ * its bond yet, and no bond waits. */
+gboolean kn_ble_bond_window_open(KnBle *ble);
+/* A bond waits: encrypted characteristics send nothing (gatt.c). */
+gboolean kn_ble_bond_holding(KnBle *ble);
+/* device_update() saw path become paired (known: the device existed
+ * before, so this is a pairing made now, not one bluetoothd reports). */
+void kn_ble_bond_device_paired(KnBle *ble, const char *path, const KnBleDevice *d,
+                               gboolean known);
+/* The device object went. */
+void kn_ble_bond_device_removed(KnBle *ble, const char *path);
+/* Removes every bond on the adapter in use that the wearer did not
+ * confirm (left by a restart while one waited, or made behind kneed). */
+void kn_ble_bond_sweep(KnBle *ble);
+/* The daemon's window opened or closed. */
+void kn_ble_bond_window_changed(KnBle *ble, gboolean open);
+/* kneed stops: forget a waiting bond without a word to bluetoothd (the
+ * next start's sweep removes it). */
+void kn_ble_bond_forget(KnBle *ble);
+/* gatt.c: what was held while a bond waited goes out. */
+void kn_ble_gatt_release(KnBle *ble);

@@ -15,7 +15,7 @@
 #include <gio/gio.h>
 
 #include "analysis/analysis.h"
-#include "daemon/gatt-codec.h"
+#include "daemon/ble/shared/gatt-codec.h"
 
 G_BEGIN_DECLS
 
@@ -25,28 +25,50 @@ typedef struct _KnBle KnBle;
 #define KN_BLE_ADV_PATH "/org/kneed/advertisement0"
 #define KN_BLE_AGENT_PATH "/org/kneed/agent"
 
+/* The [bluetooth] group of kneed.conf (docs/gatt.md "Configuration"):
+ * the one type for the peripheral, the publisher and the configuration
+ * loader (daemon/ble/config.h).  Strings are owned (kn_ble_config_clear
+ * frees them); NULL means unset. */
 typedef struct {
-    const char *adapter;          /* "hci0"; NULL: the first powered adapter */
-    const char *name;             /* advertised name; NULL: "Knee Sleeve XXXX" */
+    gboolean enable;              /* run the peripheral at all (the publisher's) */
+    char *adapter;                /* "hci0"; NULL: the first powered adapter */
+    char *name;                   /* advertised name; NULL: "Knee Sleeve XXXX" */
     gboolean power_adapter;       /* power the adapter on if it is off */
-    double height_m;              /* the wearer, for speed estimates */
-    guint alert_queue;            /* alerts kept while nobody subscribes, 1..1024 */
-    const char *manufacturer;     /* Device Information strings */
-    const char *model;
-    const char *serial;           /* NULL: from /etc/machine-id */
-    const char *hardware_rev;
-    const char *firmware_rev;
-    const char *software_rev;
+    guint pairing_window_s;       /* how long the sleeve's button opens the window */
+    guint bond_confirm_s;         /* how long a new bond waits for the runner's yes */
+    guint height_cm;              /* the wearer, for speed estimates */
+    guint alert_queue;            /* alerts kept while nobody subscribes */
+    char *manufacturer;           /* Device Information strings */
+    char *model;
+    char *serial;                 /* NULL: from /etc/machine-id */
+    char *hardware_rev;
+    char *firmware_rev;
+    char *software_rev;           /* kneed's version; not a key of the file */
 } KnBleConfig;
 
+#define KN_BLE_PAIRING_WINDOW_MIN_S 1
+#define KN_BLE_PAIRING_WINDOW_MAX_S 600
+#define KN_BLE_BOND_CONFIRM_MIN_S 1
+#define KN_BLE_BOND_CONFIRM_MAX_S 300
+#define KN_BLE_HEIGHT_MIN_CM 50
+#define KN_BLE_HEIGHT_MAX_CM 250
+#define KN_BLE_ALERT_QUEUE_MIN 1
 #define KN_BLE_ALERT_QUEUE_MAX 1024
+#define KN_BLE_ADAPTER_MAX 32         /* bytes of an adapter name */
+#define KN_BLE_STRING_MAX 64          /* bytes of a Device Information string */
 
-/* Defaults: no adapter preference, default name, power on, 1.75 m, 32
- * alerts, kneed's version as software revision. */
+/* Defaults: enabled, no adapter preference, default name, power on, a
+ * 120 s window, 30 s to confirm a bond, 175 cm, 32 alerts, kneed's
+ * version as software revision. */
 void kn_ble_config_init(KnBleConfig *cfg);
-/* Checks ranges and strings (name <= 29 bytes of UTF-8, strings UTF-8
- * of at most 64 bytes).  G_IO_ERROR_INVALID_ARGUMENT naming the field. */
-gboolean kn_ble_config_check(const KnBleConfig *cfg, GError **error);
+void kn_ble_config_clear(KnBleConfig *cfg);
+void kn_ble_config_copy(KnBleConfig *dst, const KnBleConfig *src);
+gboolean kn_ble_config_equal(const KnBleConfig *a, const KnBleConfig *b);
+/* The one validator of the [bluetooth] group (the file's loader calls
+ * it too): ranges, adapter name, strings of 1..max bytes of UTF-8 (name
+ * at most 29).  On error *ret_key (may be NULL) is the key at fault and
+ * the G_IO_ERROR_INVALID_ARGUMENT message says what is wrong with it. */
+gboolean kn_ble_config_check(const KnBleConfig *cfg, const char **ret_key, GError **error);
 
 /* What the daemon tells the BLE module about itself. */
 typedef struct {
@@ -85,7 +107,8 @@ typedef struct {
 } KnBlePainMark;
 
 /* Control hooks: what phones ask for.  Every member is required except
- * get_pain_mark, bonded and state_changed.  Result codes as docs/gatt.md. */
+ * get_pain_mark, bond_pending, bond_resolved and state_changed.  Result
+ * codes as docs/gatt.md. */
 typedef struct {
     enum kn_cp_result (*start_session)(gpointer data);
     enum kn_cp_result (*stop_session)(gpointer data);
@@ -107,8 +130,13 @@ typedef struct {
      * KN_CP_NOT_AVAILABLE when there are not that many (may be NULL: the
      * opcode is then not supported). */
     enum kn_cp_result (*get_pain_mark)(gpointer data, guint index, KnBlePainMark *ret);
-    /* A device bonded during the pairing window (may be NULL). */
-    void (*bonded)(gpointer data, const char *device_path);
+    /* A device bonded during the pairing window: the bond waits for the
+     * wearer's confirmation (kn_ble_resolve_bond) for bond_confirm_s, the
+     * window is closed to other devices (may be NULL). */
+    void (*bond_pending)(gpointer data, const char *device_path, const char *address);
+    /* The waiting bond was kept or removed: by kn_ble_resolve_bond(),
+     * because its time was up, or because it went (may be NULL). */
+    void (*bond_resolved)(gpointer data, const char *device_path, gboolean kept);
     /* kn_ble_get_info() changed (may be NULL). */
     void (*state_changed)(gpointer data);
 } KnBleHooks;
@@ -137,7 +165,12 @@ typedef struct {
     guint alerts_queued;
     guint64 alerts_dropped;
     guint64 registrations;        /* successful RegisterApplication calls */
+    guint64 registration_attempts;    /* Register* calls sent (application, advertisement,
+                                       * agent), successful or not */
+    guint64 refused_calls;        /* calls to kneed's BlueZ objects not from bluetoothd */
     const char *last_error;       /* of the last failed registration, NULL */
+    const char *pending_bond;     /* device path of the bond waiting for confirmation */
+    const char *pending_bond_address;
 } KnBleInfo;
 
 /* Exports the objects on system_bus and starts following bluetoothd.
@@ -161,5 +194,11 @@ void kn_ble_complete_calibration(KnBle *ble, enum kn_cp_result result,
 
 /* Pointers stay valid until the next main-loop iteration. */
 void kn_ble_get_info(KnBle *ble, KnBleInfo *ret);
+
+/* Keeps (the device is marked Trusted: a bond the wearer confirmed) or
+ * removes (Adapter1.RemoveDevice, which also drops the link) the bond
+ * waiting for confirmation; hooks->bond_resolved follows.  FALSE when no
+ * bond waits. */
+gboolean kn_ble_resolve_bond(KnBle *ble, gboolean keep);
 
 G_END_DECLS

@@ -4,17 +4,15 @@
 #include <errno.h>
 #include <string.h>
 
-#include "daemon/ble-config.h"
-#include "daemon/ble-publisher.h"
-#include "daemon/ble.h"
+#include "daemon/ble/config.h"
+#include "daemon/ble/publisher.h"
+#include "daemon/ble/ble.h"
 #include "daemon/publisher.h"
 #include "dbus/kneed-ble-dbus.h"
 
-#define BATTERY_POLL_S 60
-
 struct _KnBlePublisher {
     KnCore *core;
-    KnBleSettings settings;
+    KnBleConfig settings;
     GDBusConnection *system_bus;
     KnBle *ble;
     guint publisher_id;
@@ -22,13 +20,13 @@ struct _KnBlePublisher {
     GDBusObjectManagerServer *manager;
     GDBusObjectSkeleton *object;
     KnDBusBluetooth *iface;
-    int sysfs_battery;            /* -1 unknown */
-    gboolean sysfs_failed;
-    guint battery_timer;
     KnBleStatus status;
     KnBleLink link;
     KnBleLinkFunc link_func;
     gpointer link_data;
+    const KnBleConfirmOps *confirm_ops;
+    gpointer confirm_data;
+    gboolean confirm_asked;       /* confirm_ops->ask said yes for the bond waiting */
 };
 
 /* ---- core errors -> control point results (docs/gatt.md) ---- */
@@ -215,16 +213,32 @@ static enum kn_cp_result hook_get_pain_mark(gpointer data, guint index, KnBlePai
     return KN_CP_NOT_AVAILABLE;
 }
 
-static void hook_bonded(gpointer data, const char *device)
+static void show_state(KnBlePublisher *pub);
+
+static void hook_bond_pending(gpointer data, const char *device, const char *address)
 {
     KnBlePublisher *pub = data;
 
     /* One bond per consent: the window closes as soon as a phone bonded. */
     g_message("BLE: %s bonded; closing the pairing window", device);
     kn_core_close_pairing_window(pub->core);
+    pub->confirm_asked = pub->confirm_ops &&
+                         pub->confirm_ops->ask(pub->settings.bond_confirm_s, pub->confirm_data);
+    if (!pub->confirm_asked)
+        g_message("BLE: no button to confirm the bond of %s with: kneectl pair confirm (or deny) "
+                  "within %u s", address, pub->settings.bond_confirm_s);
+    show_state(pub);
 }
 
-static void show_state(KnBlePublisher *pub);
+static void hook_bond_resolved(gpointer data, const char *device, gboolean kept)
+{
+    KnBlePublisher *pub = data;
+
+    if (pub->confirm_asked && pub->confirm_ops)
+        pub->confirm_ops->cancel(pub->confirm_data);
+    pub->confirm_asked = FALSE;
+    show_state(pub);
+}
 
 static KnBleLink current_link(KnBlePublisher *pub)
 {
@@ -263,7 +277,8 @@ static const KnBleHooks hooks = {
     .stop_coaching = hook_stop_coaching,
     .report_pain = hook_report_pain,
     .get_pain_mark = hook_get_pain_mark,
-    .bonded = hook_bonded,
+    .bond_pending = hook_bond_pending,
+    .bond_resolved = hook_bond_resolved,
     .state_changed = hook_state_changed,
 };
 
@@ -347,8 +362,10 @@ static void push_status(KnBlePublisher *pub)
     if (cs->sleeve_failed & KN_SLEEVE_PART_HAPTIC)
         st->error_bits |= KN_GATT_ERR_HAPTICS;
     st->pain_marks_unscored = cs->pain_marks_unscored;
-    st->battery_pct = pub->settings.battery_supply ? pub->sysfs_battery : cs->battery_pct;
-    if (pub->settings.battery_supply && pub->sysfs_failed)
+    /* The core's one level (daemon/battery.h), as D-Bus shows it. */
+    st->battery_pct = cs->battery_pct;
+    st->charging = cs->battery_charging;
+    if (cs->battery_failed)
         st->error_bits |= KN_GATT_ERR_BATTERY;
     st->session_active = cs->session_active;
     st->coaching = cs->coaching_target_spm > 0;
@@ -375,41 +392,6 @@ static const KnPublisherOps ops = {
     .status = on_status,
 };
 
-/* ---- battery from sysfs ---- */
-
-static void read_battery(KnBlePublisher *pub)
-{
-    const char *supply = pub->settings.battery_supply;
-    g_autofree char *path = supply[0] == '/'
-                                ? g_build_filename(supply, "capacity", NULL)
-                                : g_build_filename("/sys/class/power_supply", supply,
-                                                   "capacity", NULL);
-    g_autofree char *text = NULL;
-    g_autoptr(GError) error = NULL;
-    guint64 pct;
-    int before = pub->sysfs_battery;
-    gboolean failed_before = pub->sysfs_failed;
-
-    if (!g_file_get_contents(path, &text, NULL, &error) ||
-        !g_ascii_string_to_unsigned(g_strstrip(text), 10, 0, 100, &pct, &error)) {
-        if (!pub->sysfs_failed)
-            g_warning("BLE: cannot read the battery level from %s: %s", path, error->message);
-        pub->sysfs_failed = TRUE;
-        pub->sysfs_battery = -1;
-    } else {
-        pub->sysfs_failed = FALSE;
-        pub->sysfs_battery = (int) pct;
-    }
-    if ((before != pub->sysfs_battery || failed_before != pub->sysfs_failed) && pub->ble)
-        push_status(pub);
-}
-
-static gboolean battery_tick(gpointer data)
-{
-    read_battery(data);
-    return G_SOURCE_CONTINUE;
-}
-
 /* ---- org.kneed.Kneed1.Bluetooth ---- */
 
 static void show_state(KnBlePublisher *pub)
@@ -435,7 +417,38 @@ static void show_state(KnBlePublisher *pub)
     kn_dbus_bluetooth_set_alerts_queued(pub->iface, info.alerts_queued);
     kn_dbus_bluetooth_set_alerts_dropped(pub->iface, info.alerts_dropped);
     kn_dbus_bluetooth_set_registrations(pub->iface, info.registrations);
+    kn_dbus_bluetooth_set_registration_attempts(pub->iface, info.registration_attempts);
+    kn_dbus_bluetooth_set_refused_calls(pub->iface, info.refused_calls);
+    kn_dbus_bluetooth_set_pending_bond(pub->iface, info.pending_bond ? info.pending_bond : "");
+    kn_dbus_bluetooth_set_pending_bond_address(
+        pub->iface, info.pending_bond_address ? info.pending_bond_address : "");
     kn_dbus_bluetooth_set_last_error(pub->iface, info.last_error ? info.last_error : "");
+}
+
+static gboolean on_resolve(KnDBusBluetooth *iface, GDBusMethodInvocation *inv, gpointer data,
+                           gboolean keep)
+{
+    KnBlePublisher *pub = data;
+
+    if (!pub->ble || !kn_ble_publisher_resolve_bond(pub, keep)) {
+        g_dbus_method_invocation_return_error(inv, KN_ERROR, KN_ERROR_NOT_FOUND,
+                                              "No bond waits for confirmation");
+        return TRUE;
+    }
+    g_info("BLE: bond %s over D-Bus by %s", keep ? "confirmed" : "refused",
+           g_dbus_method_invocation_get_sender(inv));
+    g_dbus_method_invocation_return_value(inv, NULL);
+    return TRUE;
+}
+
+static gboolean on_confirm_bond(KnDBusBluetooth *iface, GDBusMethodInvocation *inv, gpointer data)
+{
+    return on_resolve(iface, inv, data, TRUE);
+}
+
+static gboolean on_deny_bond(KnDBusBluetooth *iface, GDBusMethodInvocation *inv, gpointer data)
+{
+    return on_resolve(iface, inv, data, FALSE);
 }
 
 static void export_state(KnBlePublisher *pub, GDBusObjectManagerServer *manager)
@@ -450,6 +463,10 @@ static void export_state(KnBlePublisher *pub, GDBusObjectManagerServer *manager)
     kn_dbus_bluetooth_set_address(pub->iface, "");
     kn_dbus_bluetooth_set_local_name(pub->iface, "");
     kn_dbus_bluetooth_set_last_error(pub->iface, "");
+    kn_dbus_bluetooth_set_pending_bond(pub->iface, "");
+    kn_dbus_bluetooth_set_pending_bond_address(pub->iface, "");
+    g_signal_connect(pub->iface, "handle-confirm-bond", G_CALLBACK(on_confirm_bond), pub);
+    g_signal_connect(pub->iface, "handle-deny-bond", G_CALLBACK(on_deny_bond), pub);
     g_dbus_object_skeleton_add_interface(pub->object, G_DBUS_INTERFACE_SKELETON(pub->iface));
     g_dbus_object_manager_server_export(manager, pub->object);
 }
@@ -461,12 +478,10 @@ KnBlePublisher *kn_ble_publisher_new(KnCore *core, const KnKeyFile *config,
 {
     g_autoptr(KnBlePublisher) pub = g_new0(KnBlePublisher, 1);
     g_autoptr(GError) bus_error = NULL;
-    KnBleConfig cfg;
 
     pub->core = core;
-    pub->sysfs_battery = -1;
-    kn_ble_settings_init(&pub->settings);
-    if (!kn_ble_settings_load(&pub->settings, config, error))
+    kn_ble_config_init(&pub->settings);
+    if (!kn_ble_config_load(&pub->settings, config, error))
         return NULL;
     if (!pub->settings.enable) {
         g_info("BLE: disabled in the configuration");
@@ -481,15 +496,10 @@ KnBlePublisher *kn_ble_publisher_new(KnCore *core, const KnKeyFile *config,
         kn_dbus_bluetooth_set_last_error(pub->iface, bus_error->message);
         return g_steal_pointer(&pub);
     }
-    kn_ble_settings_to_config(&pub->settings, &cfg);
     pub->cancel = g_cancellable_new();
-    pub->ble = kn_ble_new(pub->system_bus, &cfg, &hooks, pub, error);
+    pub->ble = kn_ble_new(pub->system_bus, &pub->settings, &hooks, pub, error);
     if (!pub->ble)
         return NULL;
-    if (pub->settings.battery_supply) {
-        read_battery(pub);
-        pub->battery_timer = g_timeout_add_seconds(BATTERY_POLL_S, battery_tick, pub);
-    }
     /* Calls on_status at once: the peripheral starts from the core's state. */
     pub->publisher_id = kn_core_add_publisher(core, &ops, pub, NULL);
     if (kn_core_get_live(core)->t_s > 0)
@@ -507,8 +517,9 @@ void kn_ble_publisher_free(KnBlePublisher *pub)
     if (pub->cancel)
         g_cancellable_cancel(pub->cancel);
     g_clear_object(&pub->cancel);
-    if (pub->battery_timer)
-        g_source_remove(pub->battery_timer);
+    /* A bond still waiting stays unconfirmed: the next peripheral's sweep
+     * removes it. */
+    kn_ble_publisher_set_confirm_ops(pub, NULL, NULL);
     kn_ble_free(pub->ble);
     if (pub->manager && pub->object)
         g_dbus_object_manager_server_unexport(pub->manager, KN_BLE_DBUS_PATH);
@@ -516,22 +527,22 @@ void kn_ble_publisher_free(KnBlePublisher *pub)
     g_clear_object(&pub->object);
     g_clear_object(&pub->manager);
     g_clear_object(&pub->system_bus);
-    kn_ble_settings_clear(&pub->settings);
+    kn_ble_config_clear(&pub->settings);
     g_free(pub);
 }
 
 gboolean kn_ble_publisher_config_changed(KnBlePublisher *pub, const KnKeyFile *config)
 {
-    KnBleSettings s;
+    KnBleConfig c;
     gboolean changed;
 
-    kn_ble_settings_init(&s);
-    if (!kn_ble_settings_load(&s, config, NULL)) {
-        kn_ble_settings_clear(&s);
+    kn_ble_config_init(&c);
+    if (!kn_ble_config_load(&c, config, NULL)) {
+        kn_ble_config_clear(&c);
         return FALSE;
     }
-    changed = pub ? !kn_ble_settings_equal(&s, &pub->settings) : s.enable;
-    kn_ble_settings_clear(&s);
+    changed = pub ? !kn_ble_config_equal(&c, &pub->settings) : c.enable;
+    kn_ble_config_clear(&c);
     return changed;
 }
 
@@ -549,4 +560,19 @@ void kn_ble_publisher_set_link_func(KnBlePublisher *pub, KnBleLinkFunc func, gpo
 {
     pub->link_func = func;
     pub->link_data = user_data;
+}
+
+void kn_ble_publisher_set_confirm_ops(KnBlePublisher *pub, const KnBleConfirmOps *confirm,
+                                      gpointer user_data)
+{
+    if (pub->confirm_asked && pub->confirm_ops)
+        pub->confirm_ops->cancel(pub->confirm_data);
+    pub->confirm_asked = FALSE;
+    pub->confirm_ops = confirm;
+    pub->confirm_data = user_data;
+}
+
+gboolean kn_ble_publisher_resolve_bond(KnBlePublisher *pub, gboolean keep)
+{
+    return pub && pub->ble && kn_ble_resolve_bond(pub->ble, keep);
 }

@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "daemon/ble-private.h"
+#include "daemon/ble/private.h"
 
 #define CALL_TIMEOUT_MS 25000
 
@@ -32,7 +32,7 @@ void kn_ble_adapter_free(gpointer data)
 static void device_update(KnBle *ble, const char *path, GVariant *props, gboolean create)
 {
     KnBleDevice *d = g_hash_table_lookup(ble->devices, path);
-    gboolean was_bonded, was_connected, known = d != NULL;
+    gboolean was_paired, was_connected, known = d != NULL;
     GVariantIter it;
     const char *key;
     GVariant *v;
@@ -43,13 +43,20 @@ static void device_update(KnBle *ble, const char *path, GVariant *props, gboolea
         d = g_new0(KnBleDevice, 1);
         g_hash_table_insert(ble->devices, g_strdup(path), d);
     }
-    was_bonded = d->has_bonded ? d->bonded : d->paired;
+    was_paired = known && (d->paired || d->bonded);
     was_connected = d->connected;
     g_variant_iter_init(&it, props);
     while (g_variant_iter_loop(&it, "{&sv}", &key, &v)) {
+        if (g_str_equal(key, "Address") && g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
+            g_free(d->address);
+            d->address = g_variant_dup_string(v, NULL);
+            continue;
+        }
         if (!g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN))
             continue;
-        if (g_str_equal(key, "Paired"))
+        if (g_str_equal(key, "Trusted"))
+            d->trusted = g_variant_get_boolean(v);
+        else if (g_str_equal(key, "Paired"))
             d->paired = g_variant_get_boolean(v);
         else if (g_str_equal(key, "Bonded")) {
             d->bonded = g_variant_get_boolean(v);
@@ -59,13 +66,9 @@ static void device_update(KnBle *ble, const char *path, GVariant *props, gboolea
     }
     if (d->connected != was_connected)
         kn_ble_state_changed(ble);
-    /* A bond made now, not a bonded device bluetoothd tells us about. */
-    if (known && !was_bonded && (d->has_bonded ? d->bonded : d->paired) &&
-        ble->status.pairing_window_open && ble->hooks->bonded && ble->adapter &&
-        g_str_has_prefix(path, ble->adapter) && path[strlen(ble->adapter)] == '/') {
-        g_info("BLE: %s bonded", path);
-        ble->hooks->bonded(ble->hooks_data, path);
-    }
+    /* Paired now (known) or appearing paired: bond.c decides. */
+    if (!was_paired && (d->paired || d->bonded))
+        kn_ble_bond_device_paired(ble, path, d, known);
 }
 
 static void capabilities_update(KnBleAdapter *a, GVariant *caps)
@@ -95,9 +98,12 @@ static void adapter_props_update(KnBle *ble, KnBleAdapter *a, const char *iface,
             } else if (g_str_equal(key, "Pairable") &&
                        g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN)) {
                 a->pairable = g_variant_get_boolean(v);
-                /* Someone else changed it: make it follow the window again. */
+                /* Someone else changed it: make it follow the window
+                 * again.  Not while our Set is pending: then the signal
+                 * tells the state before it, and the reply decides
+                 * (agent.c). */
                 if (g_strcmp0(a->path, ble->adapter) == 0 && ble->pairable_sent &&
-                    a->pairable != ble->pairable_wanted_sent)
+                    !ble->pairable_in_flight && a->pairable != ble->pairable_wanted_sent)
                     ble->pairable_sent = FALSE;
             } else if (g_str_equal(key, "Address") &&
                        g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
@@ -170,6 +176,7 @@ static void object_removed(KnBle *ble, const char *path, const char *const *ifac
             if (d && d->connected)
                 kn_ble_state_changed(ble);
             g_hash_table_remove(ble->devices, path);
+            kn_ble_bond_device_removed(ble, path);
         } else if (g_str_equal(ifaces[i], IFACE_AGENT_MANAGER)) {
             ble->has_agent_manager = FALSE;
             kn_ble_reg_clear(&ble->reg_agent);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "analysis/params.h"
-#include "daemon/gatt-codec.h"
+#include "daemon/ble/shared/gatt-codec.h"
 
 #define S16_NA 0x8000
 #define U16_NA 0xffff

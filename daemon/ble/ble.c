@@ -4,16 +4,17 @@
  * and registering the application, the advertisement and the agent —
  * asynchronously, once per bluetoothd and adapter, again whenever they
  * come back (docs/gatt.md "Lifecycle"); what the daemon feeds.  What
- * bluetoothd has (its adapters and devices) is followed in ble-bluez.c.
+ * bluetoothd has (its adapters and devices) is followed in bluez.c.
  */
 #define G_LOG_DOMAIN "kneed"
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
-#include "daemon/ble-private.h"
-#include "daemon/rsc-estimate.h"
+#include "daemon/ble/private.h"
+#include "daemon/ble/shared/rsc-estimate.h"
 
 #define CALL_TIMEOUT_MS 25000
 #define BACKOFF_MAX_S 30
@@ -23,63 +24,112 @@
 void kn_ble_config_init(KnBleConfig *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
+    cfg->enable = TRUE;
     cfg->power_adapter = TRUE;
-    cfg->height_m = 1.75;
+    cfg->pairing_window_s = 120;
+    cfg->bond_confirm_s = 30;
+    cfg->height_cm = 175;
     cfg->alert_queue = 32;
-    cfg->manufacturer = "kneed";
-    cfg->model = "Knee Sleeve";
-    cfg->software_rev = PACKAGE_VERSION;
+    cfg->manufacturer = g_strdup("kneed");
+    cfg->model = g_strdup("Knee Sleeve");
+    cfg->software_rev = g_strdup(PACKAGE_VERSION);
 }
 
-static gboolean check_string(const char *field, const char *s, gsize max, GError **error)
+/* The string members, for clear, copy and equal. */
+static const gsize string_members[] = {
+    G_STRUCT_OFFSET(KnBleConfig, adapter),      G_STRUCT_OFFSET(KnBleConfig, name),
+    G_STRUCT_OFFSET(KnBleConfig, manufacturer), G_STRUCT_OFFSET(KnBleConfig, model),
+    G_STRUCT_OFFSET(KnBleConfig, serial),
+    G_STRUCT_OFFSET(KnBleConfig, hardware_rev), G_STRUCT_OFFSET(KnBleConfig, firmware_rev),
+    G_STRUCT_OFFSET(KnBleConfig, software_rev),
+};
+#define STRING_MEMBER(cfg, i) G_STRUCT_MEMBER(char *, (cfg), string_members[i])
+
+void kn_ble_config_clear(KnBleConfig *cfg)
 {
-    if (!s)
-        return TRUE;
-    if (!g_utf8_validate(s, -1, NULL) || strlen(s) > max) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "%s must be UTF-8 of at most %zu bytes", field, max);
-        return FALSE;
-    }
-    return TRUE;
+    for (gsize i = 0; i < G_N_ELEMENTS(string_members); i++)
+        g_free(STRING_MEMBER(cfg, i));
+    memset(cfg, 0, sizeof(*cfg));
 }
 
-gboolean kn_ble_config_check(const KnBleConfig *cfg, GError **error)
+void kn_ble_config_copy(KnBleConfig *dst, const KnBleConfig *src)
 {
-    if (cfg->adapter) {
-        /* An adapter name such as hci0: one element of /org/bluez/<name>. */
-        gboolean ok = *cfg->adapter != '\0';
+    if (dst == src)
+        return;
+    kn_ble_config_clear(dst);
+    *dst = *src;
+    for (gsize i = 0; i < G_N_ELEMENTS(string_members); i++)
+        STRING_MEMBER(dst, i) = g_strdup(STRING_MEMBER(src, i));
+}
 
-        for (const char *c = cfg->adapter; *c; c++)
-            ok = ok && (g_ascii_isalnum(*c) || *c == '_');
-        if (!ok) {
-            g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                        "adapter \"%s\" is not an adapter name such as hci0", cfg->adapter);
+gboolean kn_ble_config_equal(const KnBleConfig *a, const KnBleConfig *b)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(string_members); i++)
+        if (g_strcmp0(STRING_MEMBER(a, i), STRING_MEMBER(b, i)) != 0)
             return FALSE;
-        }
-    }
-    if (cfg->name && !*cfg->name) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "name must not be empty");
-        return FALSE;
-    }
-    if (!check_string("name", cfg->name, KN_ADV_NAME_MAX, error) ||
-        !check_string("manufacturer", cfg->manufacturer, KN_GATT_PAIN_NOTE_MAX, error) ||
-        !check_string("model", cfg->model, KN_GATT_PAIN_NOTE_MAX, error) ||
-        !check_string("serial", cfg->serial, KN_GATT_PAIN_NOTE_MAX, error) ||
-        !check_string("hardware_revision", cfg->hardware_rev, KN_GATT_PAIN_NOTE_MAX, error) ||
-        !check_string("firmware_revision", cfg->firmware_rev, KN_GATT_PAIN_NOTE_MAX, error) ||
-        !check_string("software_revision", cfg->software_rev, KN_GATT_PAIN_NOTE_MAX, error))
-        return FALSE;
-    if (!isfinite(cfg->height_m) || cfg->height_m < 0.5 || cfg->height_m > 2.5) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "height must be 50 to 250 cm");
-        return FALSE;
-    }
-    if (cfg->alert_queue < 1 || cfg->alert_queue > KN_BLE_ALERT_QUEUE_MAX) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "alert_queue must be 1 to %d", KN_BLE_ALERT_QUEUE_MAX);
-        return FALSE;
-    }
+    return a->enable == b->enable && a->power_adapter == b->power_adapter &&
+           a->pairing_window_s == b->pairing_window_s &&
+           a->bond_confirm_s == b->bond_confirm_s && a->height_cm == b->height_cm &&
+           a->alert_queue == b->alert_queue;
+}
+
+static gboolean invalid(const char **ret_key, const char *key, GError **error, const char *format,
+                        ...) G_GNUC_PRINTF(4, 5);
+static gboolean invalid(const char **ret_key, const char *key, GError **error, const char *format,
+                        ...)
+{
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    if (ret_key)
+        *ret_key = key;
+    va_start(ap, format);
+    msg = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, msg);
+    return FALSE;
+}
+
+static gboolean check_text(const char *key, const char *s, gsize max, const char **ret_key,
+                           GError **error)
+{
+    if (s && (!*s || strlen(s) > max || !g_utf8_validate(s, -1, NULL)))
+        return invalid(ret_key, key, error, "must be UTF-8 text of 1 to %zu bytes", max);
     return TRUE;
+}
+
+static gboolean check_uint(const char *key, guint v, guint min, guint max, const char **ret_key,
+                           GError **error)
+{
+    if (v < min || v > max)
+        return invalid(ret_key, key, error, "%u is outside %u..%u", v, min, max);
+    return TRUE;
+}
+
+gboolean kn_ble_config_check(const KnBleConfig *cfg, const char **ret_key, GError **error)
+{
+    if (!check_text("adapter", cfg->adapter, KN_BLE_ADAPTER_MAX, ret_key, error))
+        return FALSE;
+    /* An adapter name such as hci0: one element of /org/bluez/<name>. */
+    for (const char *c = cfg->adapter; c && *c; c++)
+        if (!g_ascii_isalnum(*c) && *c != '_')
+            return invalid(ret_key, "adapter", error, "'%s' is not an adapter name such as hci0",
+                           cfg->adapter);
+    return check_text("name", cfg->name, KN_ADV_NAME_MAX, ret_key, error) &&
+           check_uint("pairing_window_s", cfg->pairing_window_s, KN_BLE_PAIRING_WINDOW_MIN_S,
+                      KN_BLE_PAIRING_WINDOW_MAX_S, ret_key, error) &&
+           check_uint("bond_confirm_s", cfg->bond_confirm_s, KN_BLE_BOND_CONFIRM_MIN_S,
+                      KN_BLE_BOND_CONFIRM_MAX_S, ret_key, error) &&
+           check_uint("height_cm", cfg->height_cm, KN_BLE_HEIGHT_MIN_CM, KN_BLE_HEIGHT_MAX_CM,
+                      ret_key, error) &&
+           check_uint("alert_queue", cfg->alert_queue, KN_BLE_ALERT_QUEUE_MIN,
+                      KN_BLE_ALERT_QUEUE_MAX, ret_key, error) &&
+           check_text("manufacturer", cfg->manufacturer, KN_BLE_STRING_MAX, ret_key, error) &&
+           check_text("model", cfg->model, KN_BLE_STRING_MAX, ret_key, error) &&
+           check_text("serial", cfg->serial, KN_BLE_STRING_MAX, ret_key, error) &&
+           check_text("hardware_revision", cfg->hardware_rev, KN_BLE_STRING_MAX, ret_key, error) &&
+           check_text("firmware_revision", cfg->firmware_rev, KN_BLE_STRING_MAX, ret_key, error) &&
+           check_text("software_revision", cfg->software_rev, KN_BLE_STRING_MAX, ret_key, error);
 }
 
 void kn_ble_status_init(KnBleStatus *st)
@@ -128,6 +178,47 @@ void kn_ble_state_changed(KnBle *ble)
     g_source_set_callback(src, state_changed_idle, ble, NULL);
     ble->notify_idle_id = g_source_attach(src, ble->context);
     g_source_unref(src);
+}
+
+/* ---- who is calling ---- */
+
+/* A GError domain that GDBus sends as org.bluez.Error.NotPermitted: a
+ * property getter can only answer with a GError. */
+static GQuark not_permitted_quark(void)
+{
+    static gsize once;
+    static GQuark quark;
+
+    if (g_once_init_enter(&once)) {
+        quark = g_quark_from_static_string("kn-ble-caller-error-quark");
+        g_dbus_error_register_error(quark, 0, BLUEZ_ERROR "NotPermitted");
+        g_once_init_leave(&once, 1);
+    }
+    return quark;
+}
+
+gboolean kn_ble_sender_is_bluetoothd(KnBle *ble, const char *sender, GError **error)
+{
+    /* bluez_owner follows org.bluez's owner (the name watch of bluez.c):
+     * the unique name a process cannot take over, unlike the well-known
+     * name a client could claim where the bus policy lets it. */
+    if (sender && ble->bluez_owner && strcmp(sender, ble->bluez_owner) == 0)
+        return TRUE;
+    g_set_error_literal(error, not_permitted_quark(), 0, "Only bluetoothd may call this");
+    g_debug("BLE: refused a call from %s: not bluetoothd (%s)", sender ? sender : "?",
+            ble->bluez_owner ? ble->bluez_owner : "not running");
+    return FALSE;
+}
+
+gboolean kn_ble_caller_is_bluetoothd(KnBle *ble, GDBusMethodInvocation *inv)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (kn_ble_sender_is_bluetoothd(ble, g_dbus_method_invocation_get_sender(inv), &error))
+        return TRUE;
+    ble->refused_calls++;
+    g_dbus_method_invocation_return_gerror(inv, error);
+    return FALSE;
 }
 
 KnBleAdapter *kn_ble_current_adapter(KnBle *ble)
@@ -261,6 +352,7 @@ static void reg_call(KnBle *ble, KnReg *reg, const char *what, const char *path,
     cd->what = what;
     reg->state = KN_REG_PENDING;
     reg->cancel = g_cancellable_new();
+    ble->registration_attempts++;
     g_info("BLE: registering %s with %s", what, path);
     g_dbus_connection_call(ble->conn, ble->bluez_owner, path, iface, method, args, NULL,
                            G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, reg->cancel, cb, cd);
@@ -378,6 +470,8 @@ void kn_ble_drop_adapter_registrations(KnBle *ble)
         g_cancellable_cancel(ble->pairable_cancel);
     g_clear_object(&ble->pairable_cancel);
     ble->pairable_sent = FALSE;
+    ble->pairable_in_flight = FALSE;
+    ble->pairable_recheck = FALSE;
 }
 
 void kn_ble_reevaluate(KnBle *ble)
@@ -409,6 +503,7 @@ void kn_ble_reevaluate(KnBle *ble)
         kn_ble_state_changed(ble);
         return;
     }
+    kn_ble_bond_sweep(ble);
     if (!a->powered && ble->cfg_power && !ble->power_cancel) {
         g_info("BLE: powering %s on", a->path);
         ble->power_cancel = g_cancellable_new();
@@ -451,6 +546,8 @@ KnBle *kn_ble_new(GDBusConnection *system_bus, const KnBleConfig *cfg,
                   const KnBleHooks *hooks, gpointer hooks_data, GError **error)
 {
     g_autoptr(KnBle) ble = NULL;
+    g_autoptr(GError) local = NULL;
+    const char *key = NULL;
     const char *dis[6] = { cfg->manufacturer, cfg->model, cfg->serial, cfg->hardware_rev,
                            cfg->firmware_rev, cfg->software_rev };
 
@@ -459,22 +556,23 @@ KnBle *kn_ble_new(GDBusConnection *system_bus, const KnBleConfig *cfg,
                          hooks->set_param && hooks->get_param && hooks->set_time &&
                          hooks->identify && hooks->start_coaching && hooks->stop_coaching &&
                          hooks->report_pain, NULL);
-    if (!kn_ble_config_check(cfg, error))
+    if (!kn_ble_config_check(cfg, &key, &local)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "[bluetooth] %s: %s", key,
+                    local->message);
         return NULL;
+    }
 
     ble = g_new0(KnBle, 1);
     ble->conn = g_object_ref(system_bus);
     ble->context = g_main_context_ref_thread_default();
     ble->hooks = hooks;
     ble->hooks_data = hooks_data;
-    ble->cfg_adapter = cfg->adapter ? (g_str_has_prefix(cfg->adapter, "/")
-                                           ? g_strdup(cfg->adapter)
-                                           : g_strconcat("/org/bluez/", cfg->adapter, NULL))
-                                    : NULL;
+    ble->cfg_adapter = cfg->adapter ? g_strconcat("/org/bluez/", cfg->adapter, NULL) : NULL;
     ble->cfg_name = g_strdup(cfg->name);
     ble->cfg_power = cfg->power_adapter;
-    ble->cfg_height_m = cfg->height_m;
+    ble->cfg_height_m = cfg->height_cm / 100.0;
     ble->cfg_alert_queue = cfg->alert_queue;
+    ble->cfg_bond_confirm_s = cfg->bond_confirm_s;
     for (int i = 0; i < 6; i++)
         ble->dis[i] = g_strdup(dis[i] ? dis[i] : "");
     if (!cfg->serial) {
@@ -490,7 +588,8 @@ KnBle *kn_ble_new(GDBusConnection *system_bus, const KnBleConfig *cfg,
     ble->rsc.total_m = 0;
     g_queue_init(&ble->alert_queue);
     ble->adapters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, kn_ble_adapter_free);
-    ble->devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    ble->devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, kn_ble_device_free);
+    ble->removing = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
     if (!kn_ble_gatt_export(ble, error) || !kn_ble_adv_export(ble, error) ||
         !kn_ble_agent_export(ble, error))
@@ -527,6 +626,8 @@ void kn_ble_free(KnBle *ble)
                    g_variant_new("(o)", KN_BLE_AGENT_PATH));
     if (ble->conn && ble->bluez_owner)
         g_dbus_connection_flush_sync(ble->conn, NULL, NULL);
+    if (ble->removing)
+        kn_ble_bond_forget(ble);
     if (ble->adapters)
         kn_ble_bluez_forget(ble);
     if (ble->notify_idle_id) {
@@ -543,6 +644,7 @@ void kn_ble_free(KnBle *ble)
     g_queue_clear_full(&ble->alert_queue, g_free);
     g_clear_pointer(&ble->adapters, g_hash_table_unref);
     g_clear_pointer(&ble->devices, g_hash_table_unref);
+    g_clear_pointer(&ble->removing, g_hash_table_unref);
     g_free(ble->cfg_adapter);
     g_free(ble->cfg_name);
     for (int i = 0; i < 6; i++)
@@ -641,6 +743,7 @@ void kn_ble_update_status(KnBle *ble, const KnBleStatus *status)
 
     ble->status = *status;
     if (old.pairing_window_open != status->pairing_window_open) {
+        kn_ble_bond_window_changed(ble, status->pairing_window_open);
         ble->pairable_sent = FALSE;
         kn_ble_agent_apply_pairable(ble);
     }
@@ -694,6 +797,10 @@ void kn_ble_get_info(KnBle *ble, KnBleInfo *ret)
     ret->alerts_queued = g_queue_get_length(&ble->alert_queue);
     ret->alerts_dropped = ble->alerts_dropped;
     ret->registrations = ble->registrations;
+    ret->refused_calls = ble->refused_calls;
+    ret->registration_attempts = ble->registration_attempts;
+    ret->pending_bond = ble->bond_pending;
+    ret->pending_bond_address = ble->bond_pending_address;
     ret->last_error = ble->reg_app.error ? ble->reg_app.error
                       : ble->reg_adv.error ? ble->reg_adv.error
                                            : ble->reg_agent.error;
