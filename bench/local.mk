@@ -5,10 +5,11 @@ check_PROGRAMS += $(bench_programs)
 
 bench_bench_analysis_SOURCES = bench/bench-analysis.c
 bench_bench_analysis_CFLAGS = $(AM_CFLAGS) -O2
-bench_bench_analysis_LDADD = drivers/libkneedrivers.a analysis/libkneeanalysis.a $(GLIB_LIBS) -lm
+bench_bench_analysis_LDADD = drivers/libkneedrivers.a clock/libkneeclock.a analysis/libkneeanalysis.a $(GLIB_LIBS) -lm
 
 bench_bench_sim_SOURCES = bench/bench-sim.c
-bench_bench_sim_LDADD = drivers/libkneedrivers.a analysis/libkneeanalysis.a -lm
+bench_bench_sim_LDADD = drivers/libkneedrivers.a clock/libkneeclock.a analysis/libkneeanalysis.a \
+	$(GLIB_LIBS) -lm
 
 bench_programs += bench/bench-daemon
 bench_bench_daemon_SOURCES = bench/bench-daemon.c

@@ -27,6 +27,7 @@ daemon_kneed_LDADD = \
 	daemon/libkneedcore.a \
 	dbus/libkneedbus.a \
 	drivers/libkneedrivers.a \
+	clock/libkneeclock.a \
 	analysis/libkneeanalysis.a \
 	$(GLIB_LIBS) $(SYSTEMD_LIBS) $(GPIOD_LIBS) -lm
 

@@ -1,5 +1,6 @@
 # Issue 3: the daemon, D-Bus API, kneectl live commands.
 daemon_unit_tests = \
+	tests/test-clock \
 	tests/test-config \
 	tests/test-core \
 	tests/test-drivers \
@@ -20,6 +21,9 @@ tests_test_core_LDADD = $(TEST_DAEMON_LDADD)
 
 tests_test_dbus_args_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_dbus_args_LDADD = $(TEST_DAEMON_LDADD)
+
+tests_test_clock_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_clock_LDADD = clock/libkneeclock.a $(GLIB_LIBS)
 
 tests_test_drivers_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_drivers_LDADD = $(TEST_C_LDADD)
