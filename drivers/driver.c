@@ -47,6 +47,7 @@ void kn_driver_options_init(KnDriverOptions *opts)
 void kn_driver_options_clear(KnDriverOptions *opts)
 {
     g_clear_pointer(&opts->replay_file, g_free);
+    g_clear_pointer(&opts->clock, kn_clock_unref);
 }
 
 void kn_driver_options_copy(KnDriverOptions *dst, const KnDriverOptions *src)
@@ -56,6 +57,8 @@ void kn_driver_options_copy(KnDriverOptions *dst, const KnDriverOptions *src)
     kn_driver_options_clear(dst);
     *dst = *src;
     dst->replay_file = g_strdup(src->replay_file);
+    if (src->clock)
+        dst->clock = kn_clock_ref(src->clock);
 }
 
 const KnDriver *kn_driver_lookup(const char *name)
@@ -169,4 +172,12 @@ void kn_device_emit_finished(KnDevice *dev, const GError *error)
     kn_device_stop(dev);
     if (dev->callbacks.finished)
         dev->callbacks.finished(dev, error, dev->user_data);
+}
+
+void kn_device_set_idle_until(KnDevice *dev, gint64 monotonic_us)
+{
+    if (dev->status.idle_until_us == monotonic_us)
+        return;
+    dev->status.idle_until_us = monotonic_us;
+    kn_device_emit_status_changed(dev);
 }
