@@ -55,6 +55,12 @@ typedef struct {
     /* A moment of pain marked without a score (kn_core_mark_pain).  Its
      * score comes later through the pain callback, with mark_id set. */
     void (*pain_mark)(gpointer data, const KnPainMark *mark);
+
+    /* The wall clock's mapping changed (a client set the time, the system
+     * clock stepped, the board resumed): from change->monotonic_us on,
+     * wall = CLOCK_MONOTONIC + change->new_offset_us.  Times stamped before
+     * keep their value.  Then the status callback hears KN_CHANGED_CLOCK. */
+    void (*clock)(gpointer data, const KnClockChange *change);
 } KnPublisherOps;
 
 /* ops must outlive the registration (a static const table).  destroy (may

@@ -1,15 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The core against a driver the test feeds by hand: publishers' callbacks
+/* The core against a driver the test feeds by hand, on a test clock
+ * (clock/clock-test.h) that only the test moves: publishers' callbacks
  * (status, live throttling, alerts with sequence numbers, pain red flag),
  * every control function with good and bad arguments (named error, nothing
- * changed), rejected sensor values, publishers removing themselves. */
+ * changed), rejected sensor values, publishers removing themselves, the
+ * pairing window and calibration timeouts to the microsecond, the wall
+ * clock across a client's set, a step of the system clock and a resume,
+ * and the data path's liveness for the watchdog. */
 #include <glib.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock/clock-test.h"
 #include "daemon/core.h"
 #include "daemon/publisher.h"
+
+#define S G_GINT64_CONSTANT(1000000)
+#define MS G_GINT64_CONSTANT(1000)
+#define T0 (100000 * S)                                        /* monotonic: 28 h up */
+#define WALL0 (G_GINT64_CONSTANT(1767225600) * S)              /* 2026-01-01 */
 
 /* ---- a driver fed by the test ---- */
 
@@ -83,6 +93,10 @@ typedef struct {
     KnChange changed;             /* union of all masks seen */
     KnState last_state;
     guint live_calls;
+    gint64 live_at[16];           /* the clock's time of each live call */
+    KnClock *clock;
+    GArray *clock_changes;        /* KnClockChange */
+    guint status_calls_at_clock;  /* status_calls when the clock callback ran */
     GArray *alerts;               /* KnAlertEvent, pain pointer cleared */
     guint pain_calls;
     guint last_pain_score;
@@ -109,7 +123,19 @@ static void rec_status(gpointer data, KnChange changed, const KnCoreStatus *st)
 
 static void rec_live(gpointer data, const struct kn_live *live)
 {
-    ((Recorder *) data)->live_calls++;
+    Recorder *r = data;
+
+    if (r->live_calls < G_N_ELEMENTS(r->live_at))
+        r->live_at[r->live_calls] = kn_clock_now(r->clock);
+    r->live_calls++;
+}
+
+static void rec_clock(gpointer data, const KnClockChange *change)
+{
+    Recorder *r = data;
+
+    g_array_append_val(r->clock_changes, *change);
+    r->status_calls_at_clock = r->status_calls;
 }
 
 static void rec_alert(gpointer data, const KnAlertEvent *ev)
@@ -152,6 +178,7 @@ static const KnPublisherOps rec_ops = {
     .alert = rec_alert,
     .pain = rec_pain,
     .pain_mark = rec_pain_mark,
+    .clock = rec_clock,
 };
 
 static const KnPublisherOps rec_ops_identify = {
@@ -160,6 +187,7 @@ static const KnPublisherOps rec_ops_identify = {
 };
 
 typedef struct {
+    KnClock *clock;
     KnCore *core;
     Recorder rec;
 } Fixture;
@@ -170,11 +198,15 @@ static void setup(Fixture *f, gconstpointer data)
     KnCoreOptions opts;
     KnDriverOptions dopts;
 
+    f->clock = kn_clock_new_test(T0, WALL0);
     kn_core_options_init(&opts);
     opts.publish_hz = 5;
+    opts.clock = f->clock;
     f->core = kn_core_new(&opts, &error);
     g_assert_no_error(error);
     f->rec.alerts = g_array_new(FALSE, FALSE, sizeof(KnAlertEvent));
+    f->rec.clock_changes = g_array_new(FALSE, FALSE, sizeof(KnClockChange));
+    f->rec.clock = f->clock;
     f->rec.core = f->core;
     f->rec.id = kn_core_add_publisher(f->core, &rec_ops, &f->rec, NULL);
     kn_driver_options_init(&dopts);
@@ -186,7 +218,9 @@ static void setup(Fixture *f, gconstpointer data)
 static void teardown(Fixture *f, gconstpointer data)
 {
     kn_core_free(f->core);
+    kn_clock_unref(f->clock);
     g_array_unref(f->rec.alerts);
+    g_array_unref(f->rec.clock_changes);
     g_assert_null(manual_dev);
 }
 
@@ -212,16 +246,31 @@ static void test_status(Fixture *f, gconstpointer data)
 
 static void test_live_throttle(Fixture *f, gconstpointer data)
 {
-    gint64 start = g_get_monotonic_time();
-
-    /* 100 batches 10 ms apart = 1 s at publish_hz 5: 5 or 6 publications
-     * (the first batch publishes at once). */
-    while (g_get_monotonic_time() - start < G_USEC_PER_SEC) {
+    /* 100 batches 10 ms apart = 1 s at publish_hz 5: the first batch
+     * publishes at once, then one every 200 ms on a fixed grid. */
+    for (int i = 0; i < 100; i++) {
         feed(1);
-        g_usleep(10000);
+        kn_clock_test_advance(f->clock, 10 * MS);
     }
-    g_assert_cmpuint(f->rec.live_calls, >=, 4);
-    g_assert_cmpuint(f->rec.live_calls, <=, 6);
+    g_assert_cmpuint(f->rec.live_calls, ==, 5);
+    for (guint i = 0; i < 5; i++)
+        g_assert_cmpint(f->rec.live_at[i], ==, T0 + i * 200 * MS);
+
+    /* After a 1.5 s pause, one publication, not a burst of the missed
+     * ones; the grid restarts from it. */
+    kn_clock_test_advance(f->clock, 1500 * MS);
+    for (int i = 0; i < 30; i++) {
+        feed(1);
+        kn_clock_test_advance(f->clock, 10 * MS);
+    }
+    g_assert_cmpuint(f->rec.live_calls, ==, 7);
+    g_assert_cmpint(f->rec.live_at[5], ==, T0 + 2500 * MS);
+    g_assert_cmpint(f->rec.live_at[6], ==, T0 + 2700 * MS);
+
+    /* Nothing new since the last publication: nothing published. */
+    kn_clock_test_advance(f->clock, S);
+    kn_core_clear_source(f->core);
+    g_assert_cmpuint(f->rec.live_calls, ==, 7);
 }
 
 static void test_rejected_values(Fixture *f, gconstpointer data)
@@ -253,8 +302,8 @@ static void test_pain(Fixture *f, gconstpointer data)
     g_autoptr(GError) error = NULL;
     guint64 seq = 99;
     const KnAlertEvent *ev;
-    gint64 before = g_get_real_time();
 
+    kn_clock_test_advance(f->clock, 1234 * MS);
     g_assert_true(kn_core_report_pain(f->core, 3, KN_PAIN_FRONT, KN_PAIN_DURING, "", &seq, &error));
     g_assert_cmpuint(seq, ==, 0);
     g_assert_cmpuint(f->rec.pain_calls, ==, 1);
@@ -271,7 +320,8 @@ static void test_pain(Fixture *f, gconstpointer data)
     g_assert_cmpint(ev->alert.severity, ==, KN_SEVERITY_CRITICAL);
     g_assert_cmpfloat(ev->alert.value, ==, 8);
     g_assert_cmpfloat(ev->alert.threshold, ==, 7);
-    g_assert_cmpint(ev->wall_us, >=, before);
+    g_assert_cmpint(ev->wall_us, ==, WALL0 + 1234 * MS);
+    g_assert_cmpint(f->rec.last_pain_wall_us, ==, WALL0 + 1234 * MS);
     g_assert_cmpuint(kn_core_get_status(f->core)->alerts_raised, ==, 1);
 
     /* Bad arguments: a named error and nothing reported. */
@@ -294,10 +344,13 @@ static void test_pain_marks(Fixture *f, gconstpointer data)
     g_autoptr(GError) error = NULL;
     const KnCoreStatus *st = kn_core_get_status(f->core);
     const KnPainMark *marks;
-    gint64 now = g_get_monotonic_time(), wall = kn_core_get_wall_clock(f->core);
+    gint64 now, wall;
     guint64 id = 0, sid = 0, seq = 99;
     guint n;
 
+    kn_clock_test_advance(f->clock, 10 * S);
+    now = kn_clock_now(f->clock);
+    wall = kn_core_get_wall_clock(f->core);
     /* A mark dated at the press 2 s ago, in a session: its wall time is
      * 2 s back too. */
     g_assert_true(kn_core_start_session(f->core, &sid, &error));
@@ -308,7 +361,8 @@ static void test_pain_marks(Fixture *f, gconstpointer data)
     g_assert_cmpuint(f->rec.marks, ==, 1);
     g_assert_cmpuint(f->rec.last_mark.id, ==, 1);
     g_assert_cmpuint(f->rec.last_mark.session_id, ==, sid);
-    g_assert_cmpint(llabs(f->rec.last_mark.wall_us - (wall - 2 * G_USEC_PER_SEC)), <, 100000);
+    g_assert_cmpint(f->rec.last_mark.wall_us, ==, wall - 2 * S);
+    g_assert_cmpint(f->rec.last_mark.monotonic_us, ==, now - 2 * S);
     g_assert_false(f->rec.last_mark.scored);
     g_assert_cmpuint(st->pain_marks_unscored, ==, 1);
     g_assert_true(f->rec.changed & KN_CHANGED_PAIN_MARKS);
@@ -317,14 +371,14 @@ static void test_pain_marks(Fixture *f, gconstpointer data)
     g_assert_true(kn_core_stop_session(f->core, NULL, &error));
 
     /* Not in the future, not more than an hour back. */
-    g_assert_false(kn_core_mark_pain(f->core, g_get_monotonic_time() + G_USEC_PER_SEC, NULL, &error));
+    g_assert_false(kn_core_mark_pain(f->core, now + 1, NULL, &error));
     g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
     g_clear_error(&error);
-    g_assert_false(kn_core_mark_pain(f->core, g_get_monotonic_time() - G_GINT64_CONSTANT(3601) * G_USEC_PER_SEC,
-                                     NULL, &error));
+    g_assert_true(kn_core_mark_pain(f->core, now - 3600 * S, NULL, &error));
+    g_assert_false(kn_core_mark_pain(f->core, now - 3600 * S - 1, NULL, &error));
     g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
     g_clear_error(&error);
-    g_assert_cmpuint(f->rec.marks, ==, 2);
+    g_assert_cmpuint(f->rec.marks, ==, 3);
 
     /* Scored: a pain report dated at the mark, with its id and session;
      * above 7 it is a red flag like any report. */
@@ -336,9 +390,9 @@ static void test_pain_marks(Fixture *f, gconstpointer data)
     g_assert_cmpuint(f->rec.last_pain_score, ==, 9);
     g_assert_cmpuint(f->rec.last_pain_mark_id, ==, 1);
     g_assert_cmpuint(f->rec.alerts->len, ==, 1);
-    g_assert_cmpuint(st->pain_marks_unscored, ==, 1);
+    g_assert_cmpuint(st->pain_marks_unscored, ==, 2);
     marks = kn_core_get_pain_marks(f->core, &n);
-    g_assert_cmpuint(n, ==, 2);
+    g_assert_cmpuint(n, ==, 3);
     g_assert_true(marks[0].scored);
     g_assert_false(marks[1].scored);
     g_assert_cmpint(f->rec.last_pain_wall_us, ==, marks[0].wall_us);
@@ -358,14 +412,14 @@ static void test_pain_marks(Fixture *f, gconstpointer data)
     g_clear_error(&error);
     g_assert_false(kn_core_get_pain_marks(f->core, &n)[1].scored);
     g_assert_cmpuint(f->rec.pain_calls, ==, 1);
-    g_assert_cmpuint(st->pain_marks_unscored, ==, 1);
+    g_assert_cmpuint(st->pain_marks_unscored, ==, 2);
 
     /* Bounded: the oldest go first. */
     for (int i = 0; i < KN_PAIN_MARKS_MAX; i++)
         g_assert_true(kn_core_mark_pain(f->core, 0, &id, &error));
     marks = kn_core_get_pain_marks(f->core, &n);
     g_assert_cmpuint(n, ==, KN_PAIN_MARKS_MAX);
-    g_assert_cmpuint(marks[0].id, ==, 3);
+    g_assert_cmpuint(marks[0].id, ==, 4);
     g_assert_cmpuint(marks[n - 1].id, ==, id);
     g_assert_cmpuint(st->pain_marks_unscored, ==, KN_PAIN_MARKS_MAX);
     g_assert_false(kn_core_score_pain_mark(f->core, 2, 3, KN_PAIN_FRONT, KN_PAIN_DURING, "", NULL,
@@ -477,18 +531,10 @@ static void test_session(Fixture *f, gconstpointer data)
     g_assert_cmpuint(id, ==, 2);
 }
 
-static gboolean quit_loop(gpointer loop)
-{
-    g_main_loop_quit(loop);
-    return G_SOURCE_REMOVE;
-}
-
 static void test_pairing_window(Fixture *f, gconstpointer data)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
     const KnCoreStatus *st = kn_core_get_status(f->core);
-    gint64 now = kn_core_get_wall_clock(f->core);
 
     g_assert_false(kn_core_open_pairing_window(f->core, 0, &error));
     g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
@@ -502,12 +548,55 @@ static void test_pairing_window(Fixture *f, gconstpointer data)
     g_assert_true(kn_core_open_pairing_window(f->core, 1, &error));
     g_assert_true(st->pairing_window_open);
     g_assert_true(f->rec.changed & KN_CHANGED_PAIRING);
-    g_assert_cmpint(st->pairing_window_end_wall_us - now, >=, G_USEC_PER_SEC);
-    g_assert_cmpint(st->pairing_window_end_wall_us - now, <, 2 * G_USEC_PER_SEC);
-    g_timeout_add(2500, quit_loop, loop);
-    g_main_loop_run(loop);
+    g_assert_cmpint(st->pairing_window_end_wall_us, ==, WALL0 + S);
+    /* Open for exactly its second. */
+    kn_clock_test_advance(f->clock, S - 1);
+    g_assert_true(st->pairing_window_open);
+    f->rec.changed = 0;
+    kn_clock_test_advance(f->clock, 1);
     g_assert_false(st->pairing_window_open);
+    g_assert_true(f->rec.changed & KN_CHANGED_PAIRING);
     g_assert_cmpint(st->pairing_window_end_wall_us, ==, 0);
+
+    /* Opening it again extends it from now; closing early stops the
+     * timer. */
+    g_assert_true(kn_core_open_pairing_window(f->core, 10, &error));
+    kn_clock_test_advance(f->clock, 5 * S);
+    g_assert_true(kn_core_open_pairing_window(f->core, 10, &error));
+    kn_clock_test_advance(f->clock, 9 * S);
+    g_assert_true(st->pairing_window_open);
+    kn_clock_test_advance(f->clock, S);
+    g_assert_false(st->pairing_window_open);
+    g_assert_true(kn_core_open_pairing_window(f->core, 10, &error));
+    kn_core_close_pairing_window(f->core);
+    g_assert_false(st->pairing_window_open);
+    f->rec.changed = 0;
+    kn_clock_test_advance(f->clock, 20 * S);
+    g_assert_cmpuint(f->rec.changed, ==, 0);
+}
+
+/* The window lasts its time whatever the wall clock does meanwhile; its
+ * end, a wall time ahead, follows the mapping. */
+static void test_pairing_window_clock_step(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    const KnCoreStatus *st = kn_core_get_status(f->core);
+    const gint64 phone = WALL0 + 86400 * S;
+
+    g_assert_true(kn_core_open_pairing_window(f->core, 60, &error));
+    g_assert_cmpint(st->pairing_window_end_wall_us, ==, WALL0 + 60 * S);
+    kn_clock_test_advance(f->clock, 10 * S);
+    f->rec.changed = 0;
+    g_assert_true(kn_core_set_wall_clock(f->core, phone, &error));
+    g_assert_cmpint(st->pairing_window_end_wall_us, ==, phone + 50 * S);
+    g_assert_true(f->rec.changed & KN_CHANGED_PAIRING);
+    kn_clock_test_advance(f->clock, 10 * S);
+    kn_clock_test_step_system(f->clock, -3600 * S);
+    g_assert_cmpint(st->pairing_window_end_wall_us, ==, WALL0 + 20 * S - 3600 * S + 40 * S);
+    kn_clock_test_advance(f->clock, 40 * S - 1);
+    g_assert_true(st->pairing_window_open);
+    kn_clock_test_advance(f->clock, 1);
+    g_assert_false(st->pairing_window_open);
 }
 
 static void test_clock_identify_coaching(Fixture *f, gconstpointer data)
@@ -524,7 +613,11 @@ static void test_clock_identify_coaching(Fixture *f, gconstpointer data)
     g_assert_false(st->wall_clock_set);
     g_assert_true(kn_core_set_wall_clock(f->core, t, &error));
     g_assert_true(st->wall_clock_set);
-    g_assert_cmpint(llabs(kn_core_get_wall_clock(f->core) - t), <, G_USEC_PER_SEC);
+    g_assert_cmpint(kn_core_get_wall_clock(f->core), ==, t);
+    g_assert_false(kn_core_set_wall_clock(f->core, G_GINT64_CONSTANT(4102444800) * S, &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
+    g_clear_error(&error);
+    g_assert_cmpint(kn_core_get_wall_clock(f->core), ==, t);
 
     g_assert_false(kn_core_identify(f->core, 500, &error));
     g_assert_error(error, KN_ERROR, KN_ERROR_NOT_SUPPORTED);
@@ -546,6 +639,203 @@ static void test_clock_identify_coaching(Fixture *f, gconstpointer data)
     g_assert_cmpfloat(st->coaching_target_spm, ==, 170);
     kn_core_stop_coaching(f->core);
     g_assert_cmpfloat(st->coaching_target_spm, ==, 0);
+}
+
+static void calibrate_done(GObject *source, GAsyncResult *res, gpointer user_data);
+
+static const KnClockChange *last_clock_change(Fixture *f)
+{
+    g_assert_cmpuint(f->rec.clock_changes->len, >, 0);
+    return &g_array_index(f->rec.clock_changes, KnClockChange,
+                          f->rec.clock_changes->len - 1);
+}
+
+static const KnAlertEvent *raise_pain_alert(Fixture *f)
+{
+    g_autoptr(GError) error = NULL;
+    guint64 seq = 0;
+
+    g_assert_true(kn_core_report_pain(f->core, 9, KN_PAIN_FRONT, KN_PAIN_DURING, "", &seq, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(f->rec.alerts->len, ==, seq);
+    return &g_array_index(f->rec.alerts, KnAlertEvent, seq - 1);
+}
+
+/* The wall clock is one mapping of the monotonic clock: a phone's set and
+ * a step of the system clock change it explicitly (publishers hear the
+ * change, then the status), times stamped before keep their value, and
+ * durations never jump. */
+static void test_wall_clock(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    const KnCoreStatus *st = kn_core_get_status(f->core);
+    const gint64 phone = G_GINT64_CONSTANT(1893456000) * S;      /* 2030-01-01 */
+    const KnClockChange *ch;
+    const KnPainMark *marks;
+    gint64 alert1_wall, mark_wall, session_wall, t_mark;
+    struct kn_summary sum;
+    guint64 mark_id = 0;
+    guint n, calls;
+
+    /* At start: the system clock's time, not "set". */
+    g_assert_cmpint(kn_core_get_wall_clock(f->core), ==, WALL0);
+    g_assert_cmpint(st->wall_offset_us, ==, WALL0 - T0);
+    g_assert_cmpint(st->wall_clock_source, ==, KN_WALL_SYSTEM);
+    g_assert_false(st->wall_clock_set);
+    g_assert_true(kn_core_get_clock(f->core) == f->clock);
+
+    /* Before any set: a session, an alert, a mark. */
+    g_assert_true(kn_core_start_session(f->core, NULL, &error));
+    session_wall = st->session_start_wall_us;
+    g_assert_cmpint(session_wall, ==, WALL0);
+    feed(100);
+    kn_clock_test_advance(f->clock, S);
+    alert1_wall = raise_pain_alert(f)->wall_us;
+    g_assert_cmpint(alert1_wall, ==, WALL0 + S);
+    t_mark = kn_clock_now(f->clock) - 500 * MS;
+    g_assert_true(kn_core_mark_pain(f->core, t_mark, &mark_id, &error));
+    mark_wall = f->rec.last_mark.wall_us;
+    g_assert_cmpint(mark_wall, ==, WALL0 + 500 * MS);
+
+    /* A phone sets the time: publishers hear the change first, then the
+     * status (KN_CHANGED_CLOCK). */
+    f->rec.changed = 0;
+    calls = f->rec.status_calls;
+    kn_clock_test_advance(f->clock, S);
+    g_assert_true(kn_core_set_wall_clock(f->core, phone, &error));
+    ch = last_clock_change(f);
+    g_assert_cmpint(ch->reason, ==, KN_CLOCK_SET);
+    g_assert_cmpint(ch->monotonic_us, ==, T0 + 2 * S);
+    g_assert_cmpuint(f->rec.status_calls_at_clock, ==, calls);
+    g_assert_cmpuint(f->rec.status_calls, ==, calls + 1);
+    g_assert_true(f->rec.changed & KN_CHANGED_CLOCK);
+    g_assert_cmpint(kn_core_get_wall_clock(f->core), ==, phone);
+    g_assert_cmpint(st->wall_offset_us, ==, phone - (T0 + 2 * S));
+    g_assert_cmpint(st->wall_clock_source, ==, KN_WALL_CLIENT);
+    g_assert_true(st->wall_clock_set);
+    /* What was stamped before keeps its time. */
+    g_assert_cmpint(g_array_index(f->rec.alerts, KnAlertEvent, 0).wall_us, ==, alert1_wall);
+    g_assert_cmpint(st->session_start_wall_us, ==, session_wall);
+    marks = kn_core_get_pain_marks(f->core, &n);
+    g_assert_cmpint(marks[n - 1].wall_us, ==, mark_wall);
+    g_assert_cmpint(marks[n - 1].monotonic_us, ==, t_mark);
+
+    kn_clock_test_advance(f->clock, 3 * S);
+    g_assert_cmpint(raise_pain_alert(f)->wall_us, ==, phone + 3 * S);
+
+    /* NTP steps the system clock an hour on: the latest correction wins,
+     * kneed's clock is the system's again. */
+    kn_clock_test_step_system(f->clock, 3600 * S);
+    ch = last_clock_change(f);
+    g_assert_cmpint(ch->reason, ==, KN_CLOCK_STEPPED);
+    g_assert_cmpint(ch->system_us, ==, 3600 * S);
+    g_assert_cmpint(ch->old_source, ==, KN_WALL_CLIENT);
+    g_assert_cmpint(st->wall_clock_source, ==, KN_WALL_SYSTEM);
+    g_assert_true(st->wall_clock_set);
+    g_assert_cmpint(kn_core_get_wall_clock(f->core), ==, kn_clock_test_system(f->clock));
+    g_assert_cmpint(kn_core_get_wall_clock(f->core), ==, WALL0 + 5 * S + 3600 * S);
+    g_assert_cmpint(raise_pain_alert(f)->wall_us, ==, WALL0 + 5 * S + 3600 * S);
+    /* Alerts raised before the step keep theirs. */
+    g_assert_cmpint(g_array_index(f->rec.alerts, KnAlertEvent, 1).wall_us, ==, phone + 3 * S);
+
+    /* The mark, scored after the step, is still dated when it hurt, by
+     * the mapping of that moment. */
+    g_assert_true(kn_core_score_pain_mark(f->core, mark_id, 4, KN_PAIN_FRONT, KN_PAIN_DURING, "",
+                                          NULL, &error));
+    g_assert_cmpint(f->rec.last_pain_wall_us, ==, mark_wall);
+
+    /* Durations never jump: the session lasts its source time. */
+    feed(100);
+    g_assert_true(kn_core_stop_session(f->core, &sum, &error));
+    g_assert_cmpfloat_with_epsilon(sum.duration_s, 1.99, 1e-9);  /* 200 frames 10 ms apart */
+
+    /* The board sleeps ten minutes (an RTC counted them): the system's
+     * time moves on, and so does kneed's. */
+    kn_clock_test_suspend(f->clock, 600 * S);
+    g_assert_cmpint(last_clock_change(f)->reason, ==, KN_CLOCK_RESUMED);
+    g_assert_cmpint(kn_core_get_wall_clock(f->core), ==, kn_clock_test_system(f->clock));
+
+    /* A phone's time again, then a resume: the phone's time moves on by
+     * the sleep, still the phone's. */
+    g_assert_true(kn_core_set_wall_clock(f->core, phone, &error));
+    kn_clock_test_suspend(f->clock, 60 * S);
+    g_assert_cmpint(kn_core_get_wall_clock(f->core), ==, phone + 60 * S);
+    g_assert_cmpint(st->wall_clock_source, ==, KN_WALL_CLIENT);
+    g_assert_cmpuint(f->rec.clock_changes->len, ==, 5);
+}
+
+/* Publishers that were told the clock changed see every change once, in
+ * order, and a mapping too small to move is not a change. */
+static void test_wall_clock_small_steps(Fixture *f, gconstpointer data)
+{
+    kn_clock_test_step_system(f->clock, 999);
+    g_assert_cmpuint(f->rec.clock_changes->len, ==, 0);
+    g_assert_cmpint(kn_core_get_wall_clock(f->core), ==, WALL0);
+    kn_clock_test_step_system(f->clock, 1);
+    g_assert_cmpuint(f->rec.clock_changes->len, ==, 1);
+    g_assert_cmpint(kn_core_get_wall_clock(f->core), ==, WALL0 + 1000);
+}
+
+/* Frames stop during a calibration: it fails after its window at the
+ * source's pace plus two seconds of grace, to the microsecond. */
+static void test_calibrate_timeout(Fixture *f, gconstpointer data)
+{
+    GError *error = NULL;
+
+    feed(10);
+    kn_core_calibrate_async(f->core, NULL, calibrate_done, &error);
+    g_assert_cmpint(kn_core_get_status(f->core)->state, ==, KN_STATE_CALIBRATING);
+    kn_clock_test_advance(f->clock, 3 * S - 1);
+    for (int i = 0; i < 10; i++)
+        g_main_context_iteration(NULL, FALSE);
+    g_assert_null(error);
+    kn_clock_test_advance(f->clock, 1);
+    while (!error)
+        g_main_context_iteration(NULL, TRUE);
+    g_assert_error(error, KN_ERROR, KN_ERROR_TIMED_OUT);
+    g_clear_error(&error);
+    g_assert_cmpint(kn_core_get_status(f->core)->state, ==, KN_STATE_STREAMING);
+}
+
+/* What the watchdog asks: frames within KN_CORE_STALL_S, or a source that
+ * is legitimately idle. */
+static void test_liveness(Fixture *f, gconstpointer data)
+{
+    gint64 silent = -1;
+
+    /* A source that just started has its grace. */
+    g_assert_cmpint(kn_core_get_liveness(f->core, &silent), ==, KN_LIVENESS_STREAMING);
+    g_assert_cmpint(silent, ==, 0);
+    kn_clock_test_advance(f->clock, KN_CORE_STALL_S * S - 1);
+    g_assert_cmpint(kn_core_get_liveness(f->core, NULL), ==, KN_LIVENESS_STREAMING);
+    kn_clock_test_advance(f->clock, 1);
+    g_assert_cmpint(kn_core_get_liveness(f->core, &silent), ==, KN_LIVENESS_STALLED);
+    g_assert_cmpint(silent, ==, KN_CORE_STALL_S * S);
+
+    /* Frames again. */
+    feed(1);
+    g_assert_cmpint(kn_core_get_liveness(f->core, &silent), ==, KN_LIVENESS_STREAMING);
+    g_assert_cmpint(silent, ==, 0);
+
+    /* A source that says it is quiet for 30 s (a back-off): idle until
+     * then and KN_CORE_STALL_S more. */
+    kn_device_set_idle_until(manual_dev, kn_clock_now(f->clock) + 30 * S);
+    kn_clock_test_advance(f->clock, 35 * S - 1);
+    g_assert_cmpint(kn_core_get_liveness(f->core, NULL), ==, KN_LIVENESS_QUIET);
+    kn_clock_test_advance(f->clock, 1);
+    g_assert_cmpint(kn_core_get_liveness(f->core, NULL), ==, KN_LIVENESS_STALLED);
+    feed(1);
+    kn_device_set_idle_until(manual_dev, 0);
+    g_assert_cmpint(kn_core_get_liveness(f->core, NULL), ==, KN_LIVENESS_STREAMING);
+
+    /* A source that ended (a replay without loop) or failed and stopped:
+     * idle for good. */
+    kn_device_emit_finished(manual_dev, NULL);
+    kn_clock_test_advance(f->clock, 3600 * S);
+    g_assert_cmpint(kn_core_get_liveness(f->core, NULL), ==, KN_LIVENESS_NO_SOURCE);
+    kn_core_clear_source(f->core);
+    g_assert_cmpint(kn_core_get_liveness(f->core, NULL), ==, KN_LIVENESS_NO_SOURCE);
+    g_assert_cmpstr(kn_liveness_to_string(KN_LIVENESS_QUIET), ==, "quiet");
 }
 
 static void test_remove_in_callback(Fixture *f, gconstpointer data)
@@ -667,7 +957,6 @@ static void test_alert_from_analysis(Fixture *f, gconstpointer data)
     const KnCoreStatus *st = kn_core_get_status(f->core);
     struct kn_frame batch[5];
     const KnAlertEvent *ev;
-    gint64 before = g_get_monotonic_time();
     int n = 0;
 
     manual_dev->status.sensors[KN_SENSOR_THIGH].present = FALSE;
@@ -686,6 +975,7 @@ static void test_alert_from_analysis(Fixture *f, gconstpointer data)
         batch[n].knee_deg = knee;
         if (++n == 5) {
             kn_device_emit_frames(manual_dev, batch, 5);
+            kn_clock_test_advance(f->clock, 50 * MS);
             n = 0;
         }
     }
@@ -699,8 +989,9 @@ static void test_alert_from_analysis(Fixture *f, gconstpointer data)
     /* The manual source says t = 0 was sampled at monotonic 1 s. */
     g_assert_cmpint(ev->sample_monotonic_us, ==,
                     1000000 + (gint64) llround(ev->alert.t_s * 1e6));
-    g_assert_cmpint(ev->batch_monotonic_us, >=, before);
-    g_assert_cmpint(ev->batch_monotonic_us, <=, g_get_monotonic_time());
+    /* The batch holding t = 2.0x arrived 50 ms per batch of 5 after T0. */
+    g_assert_cmpint(ev->batch_monotonic_us, ==, T0 + (gint64) floor(ev->alert.t_s / 0.05) * 50 * MS);
+    g_assert_cmpint(ev->wall_us, ==, ev->batch_monotonic_us + WALL0 - T0);
 }
 
 int main(int argc, char **argv)
@@ -716,6 +1007,11 @@ int main(int argc, char **argv)
     ADD("/core/thresholds", test_thresholds);
     ADD("/core/session", test_session);
     ADD("/core/pairing-window", test_pairing_window);
+    ADD("/core/pairing-window/clock-step", test_pairing_window_clock_step);
+    ADD("/core/wall-clock", test_wall_clock);
+    ADD("/core/wall-clock/small-steps", test_wall_clock_small_steps);
+    ADD("/core/calibrate-timeout", test_calibrate_timeout);
+    ADD("/core/liveness", test_liveness);
     ADD("/core/clock-identify-coaching", test_clock_identify_coaching);
     ADD("/core/remove-in-callback", test_remove_in_callback);
     ADD("/core/calibrate-errors", test_calibrate_errors);
