@@ -5,7 +5,8 @@ daemon_unit_tests = \
 	tests/test-core \
 	tests/test-drivers \
 	tests/test-error \
-	tests/test-dbus-args
+	tests/test-dbus-args \
+	tests/test-watchdog
 
 check_PROGRAMS += $(daemon_unit_tests)
 TESTS += $(daemon_unit_tests)
@@ -24,6 +25,9 @@ tests_test_dbus_args_LDADD = $(TEST_DAEMON_LDADD)
 
 tests_test_clock_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_clock_LDADD = clock/libkneeclock.a $(GLIB_LIBS)
+
+tests_test_watchdog_CFLAGS = $(TEST_C_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_test_watchdog_LDADD = $(TEST_DAEMON_LDADD)
 
 tests_test_drivers_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_drivers_LDADD = $(TEST_C_LDADD)
