@@ -107,12 +107,17 @@ static void fire(KnClock *c, KnTimer *timer)
     kn_timer_stop(timer);
 }
 
+/* Time moves; every timer now due becomes ready, so that timers due at
+ * the same instant are dispatched by priority, as the real main loop
+ * would. */
 static void move_to(KnClock *c, gint64 mono_us)
 {
     KnTestClock *t = test_clock(c);
 
     if (mono_us > t->mono_us)
         t->mono_us = mono_us;
+    for (GList *l = c->timers; l; l = l->next)
+        test_arm(c, l->data);
 }
 
 void kn_clock_test_advance(KnClock *c, gint64 us)

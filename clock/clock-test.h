@@ -7,7 +7,8 @@
  * become due by themselves: kn_clock_test_advance() walks time forward
  * from one deadline to the next, and at each sets "now" to exactly that
  * deadline and dispatches that timer through its main context, so a test
- * sees every expiry, in order, at its own time.  A timer armed for a time
+ * sees every expiry, in order, at its own time (timers due at the same
+ * instant by their priority, as the main loop does).  A timer armed for a time
  * already past is due at the next main-loop iteration, as with the real
  * clock.
  *

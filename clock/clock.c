@@ -267,6 +267,11 @@ void kn_timer_free(KnTimer *t)
     kn_clock_unref(c);
 }
 
+void kn_timer_set_priority(KnTimer *t, int priority)
+{
+    g_source_set_priority(t->source, priority);
+}
+
 void kn_timer_start_at(KnTimer *t, gint64 deadline_us)
 {
     t->period_us = 0;

@@ -121,6 +121,8 @@ typedef void (*KnTimerFunc)(KnTimer *timer, gpointer user_data);
 KnTimer *kn_timer_new(KnClock *clock, const char *name, KnTimerFunc func, gpointer user_data);
 /* Accepts NULL; also from its own callback. */
 void kn_timer_free(KnTimer *timer);
+/* The GSource priority of its expiries (G_PRIORITY_DEFAULT unless set). */
+void kn_timer_set_priority(KnTimer *timer, int priority);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KnTimer, kn_timer_free)
 
 /* One expiry at monotonic deadline_us (at the next dispatch if past). */

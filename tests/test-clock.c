@@ -57,6 +57,13 @@ static void on_tick(KnTimer *t, gpointer data)
         g_main_loop_quit(k->loop);
 }
 
+/* A timer that never fires must fail the test, not hang it. */
+static gboolean never_fired(gpointer data)
+{
+    g_error("the system clock's timer did not fire within 10 s");
+    return G_SOURCE_REMOVE;
+}
+
 static void test_system_timers(void)
 {
     g_autoptr(KnClock) c = kn_clock_new_system();
@@ -64,6 +71,7 @@ static void test_system_timers(void)
     Ticks k = { .loop = loop, .quit_after = 1 };
     g_autoptr(KnTimer) t = kn_timer_new(c, "test", on_tick, &k);
     gint64 start = kn_clock_now(c), deadline;
+    guint guard = g_timeout_add_seconds(10, never_fired, NULL);
 
     /* One-shot: never before its deadline. */
     kn_timer_start_in(t, 20 * MS);
@@ -90,6 +98,7 @@ static void test_system_timers(void)
             g_assert_cmpint(k.deadline[i], >, k.deadline[i - 1]);
     }
     g_assert_cmpint(kn_timer_get_deadline(t), ==, -1);
+    g_source_remove(guard);
 }
 
 /* ---- the test clock's timers ---- */
@@ -176,6 +185,19 @@ static void test_test_clock_timers(void)
     g_main_context_iteration(NULL, FALSE);
     g_assert_cmpuint(log->len, ==, 1);
     g_assert_cmpint(g_array_index(log, gint64, 0), ==, T0 + 300 * MS);
+
+    /* Of two timers due together, the higher priority goes first. */
+    g_array_set_size(log, 0);
+    g_array_set_size(who, 0);
+    kn_timer_set_priority(td, G_PRIORITY_HIGH);
+    kn_timer_start_in(ta, 10 * MS);
+    kn_timer_start_in(td, 10 * MS);
+    d.rearm_in = 0;
+    g_main_context_iteration(NULL, FALSE);
+    kn_clock_test_jump(c, 10 * MS);
+    g_assert_cmpuint(who->len, ==, 2);
+    g_assert_cmpuint(g_array_index(who, guint, 0), ==, 3);
+    g_assert_cmpuint(g_array_index(who, guint, 1), ==, 1);
 
     /* Stopped timers never fire; a timer may free itself. */
     g_array_set_size(log, 0);
