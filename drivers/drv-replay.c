@@ -170,6 +170,12 @@ static KnDevice *replay_open(const KnDriverOptions *opts, GError **error)
     d->batch = g_array_sized_new(FALSE, FALSE, sizeof(struct kn_frame), 1024);
     d->clock = opts->clock ? kn_clock_ref(opts->clock) : kn_clock_new_system();
     d->pacer = kn_pacer_new(d->clock, opts->batch_ms, opts->replay_speed, replay_tick, d);
+    /* Before the first read: with loop, an empty file is closed and
+     * opened again by it, and r with it. */
+    meta = kn_recording_reader_meta(r);
+    d->step_s = meta->rate_hz > 0 ? 1.0 / meta->rate_hz : 0.01;
+    sensors_from_columns(&d->parent.status, kn_recording_reader_columns(r), meta->rate_hz);
+    r = NULL;
     d->have_next = read_next(d, &local);
     if (local) {
         g_propagate_error(error, g_steal_pointer(&local));
@@ -177,9 +183,6 @@ static KnDevice *replay_open(const KnDriverOptions *opts, GError **error)
         return NULL;
     }
     d->file_first_t = d->next.t_s;
-    meta = kn_recording_reader_meta(r);
-    d->step_s = meta->rate_hz > 0 ? 1.0 / meta->rate_hz : 0.01;
-    sensors_from_columns(&d->parent.status, kn_recording_reader_columns(r), meta->rate_hz);
     d->parent.status.battery_pct = -1;
     d->parent.status.speed = opts->replay_speed;
     return &d->parent;

@@ -323,6 +323,29 @@ static void test_replay_loop(void)
     sink_clear(&s);
 }
 
+/* A recording without a frame cannot start, looping or not (with loop it
+ * is opened again at once: nothing of the first reader may be used after
+ * that, which the sanitized build checks). */
+static void test_replay_empty(void)
+{
+    g_autofree char *path = write_recording("empty.csv", 0, 200, NULL);
+
+    for (int loop = 0; loop < 2; loop++) {
+        g_autoptr(KnDevice) dev = open_replay(path, 1, loop, 50, NULL);
+        g_autoptr(GError) error = NULL;
+        Sink s;
+
+        g_assert_true(kn_device_get_status(dev)->sensors[KN_SENSOR_FLEX].present);
+        g_assert_cmpfloat(kn_device_get_status(dev)->sensors[KN_SENSOR_FLEX].rate_hz, ==, 200);
+        sink_init(&s);
+        kn_device_set_callbacks(dev, &sink_callbacks, &s, NULL);
+        g_assert_false(kn_device_start(dev, &error));
+        g_assert_error(error, KN_DRIVER_ERROR, KN_DRIVER_ERROR_FAILED);
+        g_assert_nonnull(strstr(error->message, "has no more frames"));
+        sink_clear(&s);
+    }
+}
+
 static void test_replay_bad_row(void)
 {
     g_autofree char *path = write_recording("bad.csv", 400, 200, "5.9,abc");
@@ -586,6 +609,7 @@ int main(int argc, char **argv)
     g_test_add_func("/drivers/replay/gap", test_replay_gap);
     g_test_add_func("/drivers/replay/loop", test_replay_loop);
     g_test_add_func("/drivers/replay/bad-row", test_replay_bad_row);
+    g_test_add_func("/drivers/replay/empty", test_replay_empty);
     g_test_add_func("/drivers/replay/missing", test_replay_missing);
     g_test_add_func("/drivers/sim", test_sim);
     g_test_add_func("/drivers/sim/slow", test_sim_slow);
