@@ -395,7 +395,7 @@ void kn_core_calibrate_async(KnCore *c, GCancellable *cancellable,
 {
     g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
     const struct kn_live *live = kn_analysis_live(c->analysis);
-    double speed;
+    double speed, timeout_s;
 
     g_task_set_source_tag(task, kn_core_calibrate_async);
     if (!c->device || !kn_device_is_running(c->device) || isnan(c->stream_first_t)) {
@@ -413,8 +413,8 @@ void kn_core_calibrate_async(KnCore *c, GCancellable *cancellable,
         return;
     c->calibration_start_t = live->t_s;
     speed = c->status.speed > 0 ? c->status.speed : 1.0;
-    kn_timer_start_in(c->calibration_timer,
-                      (gint64) ((CALIBRATION_WINDOW_S / speed + CALIBRATION_GRACE_S) * G_USEC_PER_SEC));
+    timeout_s = CALIBRATION_WINDOW_S / speed + CALIBRATION_GRACE_S;
+    kn_timer_start_in(c->calibration_timer, (gint64) (timeout_s * G_USEC_PER_SEC));
     g_info("calibrating: stand straight and still");
     update_state(c);
 }

@@ -3,6 +3,7 @@ daemon_unit_tests = \
 	tests/test-clock \
 	tests/test-config \
 	tests/test-core \
+	tests/test-core-time \
 	tests/test-drivers \
 	tests/test-error \
 	tests/test-dbus-args \
@@ -17,8 +18,15 @@ tests_test_config_CPPFLAGS = $(AM_CPPFLAGS) -DSYSCONFDIR=\"$(sysconfdir)\"
 tests_test_config_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_config_LDADD = $(TEST_DAEMON_LDADD)
 
+# The core's tests share a hand-fed source, a recording publisher and a
+# fixture on a test clock.
+CORE_FIXTURE = tests/core-fixture.h tests/core-fixture.c
+tests_test_core_SOURCES = tests/test-core.c $(CORE_FIXTURE)
 tests_test_core_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_core_LDADD = $(TEST_DAEMON_LDADD)
+tests_test_core_time_SOURCES = tests/test-core-time.c $(CORE_FIXTURE)
+tests_test_core_time_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_core_time_LDADD = $(TEST_DAEMON_LDADD)
 
 tests_test_dbus_args_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_dbus_args_LDADD = $(TEST_DAEMON_LDADD)
@@ -26,6 +34,7 @@ tests_test_dbus_args_LDADD = $(TEST_DAEMON_LDADD)
 tests_test_clock_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_clock_LDADD = clock/libkneeclock.a $(GLIB_LIBS)
 
+tests_test_watchdog_SOURCES = tests/test-watchdog.c $(CORE_FIXTURE)
 tests_test_watchdog_CFLAGS = $(TEST_C_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_test_watchdog_LDADD = $(TEST_DAEMON_LDADD)
 

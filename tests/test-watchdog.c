@@ -2,7 +2,7 @@
 /* kneed's watchdog (daemon/sd.c) against systemd's side of the notify
  * protocol played by this test: a datagram socket in $NOTIFY_SOCKET,
  * $WATCHDOG_USEC set, libsystemd's real sd_notify().  The core runs a
- * source the test feeds by hand, on a test clock (clock/clock-test.h), so
+ * source the test feeds by hand (tests/core-fixture.h), on a test clock, so
  * that every expected ping is counted, and every withheld one is absent,
  * at an exact time: WATCHDOG=1 at half the interval while frames arrive;
  * none once a source stops delivering without ending or saying why (a
@@ -18,65 +18,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "clock/clock-test.h"
-#include "daemon/core.h"
 #include "daemon/sd.h"
+#include "tests/core-fixture.h"
 
-#define S G_GINT64_CONSTANT(1000000)
-#define T0 (100000 * S)
-#define WALL0 (G_GINT64_CONSTANT(1767225600) * S)
 #define WATCHDOG_USEC "2000000"            /* pings every second */
-
-/* ---- a source fed by the test ---- */
-
-static KnDevice *manual_dev;
-static double next_t;
-
-static KnDevice *manual_open(const KnDriverOptions *opts, GError **error)
-{
-    KnDevice *dev = g_new0(KnDevice, 1);
-
-    dev->status.sensors[KN_SENSOR_FLEX].present = TRUE;
-    dev->status.sensors[KN_SENSOR_FLEX].rate_hz = 100;
-    dev->status.battery_pct = -1;
-    manual_dev = dev;
-    return dev;
-}
-
-static gboolean manual_start(KnDevice *dev, GError **error)
-{
-    return TRUE;
-}
-
-static void manual_stop(KnDevice *dev)
-{
-}
-
-static void manual_close(KnDevice *dev)
-{
-    if (manual_dev == dev)
-        manual_dev = NULL;
-    g_free(dev);
-}
-
-static const KnDriver manual_driver = {
-    .name = "manual",
-    .open = manual_open,
-    .start = manual_start,
-    .stop = manual_stop,
-    .close = manual_close,
-};
-
-static void feed(void)
-{
-    struct kn_frame f = { 0 };
-
-    f.t_s = next_t;
-    next_t += 0.01;
-    f.present = KN_HAS_FLEX;
-    f.knee_deg = 2.0;
-    kn_device_emit_frames(manual_dev, &f, 1);
-}
 
 /* ---- systemd's side ---- */
 
@@ -86,7 +31,7 @@ typedef struct {
     KnClock *clock;
     KnCore *core;
     KnSystemd *sd;
-} Fixture;
+} WatchdogFixture;
 
 typedef struct {
     guint pings;
@@ -95,7 +40,7 @@ typedef struct {
 
 /* Everything kneed sent so far: sd_notify() has returned, so its datagrams
  * are in the socket already. */
-static void drain(Fixture *f, Heard *h)
+static void drain(WatchdogFixture *f, Heard *h)
 {
     char buf[4096];
     ssize_t n;
@@ -123,7 +68,7 @@ static void heard_clear(Heard *h)
 
 /* Pings heard over `seconds` one-second periods, one period at a time,
  * feeding a frame before each when `frames`. */
-static guint run(Fixture *f, int seconds, gboolean frames)
+static guint run(WatchdogFixture *f, int seconds, gboolean frames)
 {
     guint pings = 0;
 
@@ -131,7 +76,7 @@ static guint run(Fixture *f, int seconds, gboolean frames)
         Heard h;
 
         if (frames)
-            feed();
+            feed(1);
         kn_clock_test_advance(f->clock, S);
         drain(f, &h);
         g_assert_cmpuint(h.pings, <=, 1);
@@ -141,7 +86,7 @@ static guint run(Fixture *f, int seconds, gboolean frames)
     return pings;
 }
 
-static void setup(Fixture *f, gconstpointer data)
+static void wd_setup(WatchdogFixture *f, gconstpointer data)
 {
     g_autoptr(GError) error = NULL;
     g_autofree char *path = NULL;
@@ -178,7 +123,7 @@ static void setup(Fixture *f, gconstpointer data)
     heard_clear(&h);
 }
 
-static void teardown(Fixture *f, gconstpointer data)
+static void wd_teardown(WatchdogFixture *f, gconstpointer data)
 {
     g_autofree char *path = g_build_filename(f->dir, "notify", NULL);
 
@@ -194,12 +139,12 @@ static void teardown(Fixture *f, gconstpointer data)
     g_unsetenv("WATCHDOG_USEC");
 }
 
-static void test_streaming(Fixture *f, gconstpointer data)
+static void test_streaming(WatchdogFixture *f, gconstpointer data)
 {
     Heard h;
 
     /* Half of WATCHDOG_USEC: one ping per second, none in between. */
-    feed();
+    feed(1);
     kn_clock_test_advance(f->clock, S - 1);
     drain(f, &h);
     g_assert_cmpuint(h.pings, ==, 0);
@@ -211,7 +156,7 @@ static void test_streaming(Fixture *f, gconstpointer data)
     g_assert_cmpuint(run(f, 60, TRUE), ==, 60);
 }
 
-static void test_wedged(Fixture *f, gconstpointer data)
+static void test_wedged(WatchdogFixture *f, gconstpointer data)
 {
     Heard h;
 
@@ -235,7 +180,7 @@ static void test_wedged(Fixture *f, gconstpointer data)
     g_assert_cmpuint(run(f, 120, FALSE), ==, 0);
 
     /* Frames come back before that: pings again, and the status says so. */
-    feed();
+    feed(1);
     kn_clock_test_advance(f->clock, S);
     drain(f, &h);
     g_assert_cmpuint(h.pings, ==, 1);
@@ -245,7 +190,7 @@ static void test_wedged(Fixture *f, gconstpointer data)
     g_assert_cmpuint(run(f, 10, TRUE), ==, 10);
 }
 
-static void test_ended(Fixture *f, gconstpointer data)
+static void test_ended(WatchdogFixture *f, gconstpointer data)
 {
     Heard h;
 
@@ -262,7 +207,7 @@ static void test_ended(Fixture *f, gconstpointer data)
     g_assert_cmpuint(run(f, 60, FALSE), ==, 60);
 }
 
-static void test_failed(Fixture *f, gconstpointer data)
+static void test_failed(WatchdogFixture *f, gconstpointer data)
 {
     g_autoptr(GError) error = g_error_new_literal(KN_DRIVER_ERROR, KN_DRIVER_ERROR_IO,
                                                   "read error");
@@ -275,7 +220,7 @@ static void test_failed(Fixture *f, gconstpointer data)
     g_assert_cmpuint(run(f, 60, FALSE), ==, 60);
 }
 
-static void test_quiet(Fixture *f, gconstpointer data)
+static void test_quiet(WatchdogFixture *f, gconstpointer data)
 {
     Heard h;
 
@@ -303,7 +248,7 @@ static void test_quiet(Fixture *f, gconstpointer data)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-#define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
+#define ADD(path, fn) g_test_add(path, WatchdogFixture, NULL, wd_setup, fn, wd_teardown)
     ADD("/watchdog/streaming", test_streaming);
     ADD("/watchdog/wedged", test_wedged);
     ADD("/watchdog/idle/ended", test_ended);
