@@ -3,6 +3,11 @@
 # test suite need, when they are missing (with sudo when not root).
 set -eu
 
+# --vm: also what the QEMU test bed needs (`make check-vm`, docs/testing.md).
+VM_PACKAGES="
+    qemu-system-x86 busybox-static bluez bluez-test-tools python3-bleak
+    i2c-tools libiio-utils gpiod kmod cpio file gcc make
+"
 PACKAGES="
     build-essential autoconf automake autoconf-archive pkg-config xz-utils
     libglib2.0-dev libglib2.0-dev-bin libjson-glib-dev libsystemd-dev
@@ -15,6 +20,9 @@ PACKAGES="
 # dbus, python3-dbus, python3-gi, python3-dbusmock: the daemon and BLE tests.
 # libgpiod-dev: the sleeve's button, motor and LED; umockdev, libumockdev-dev:
 # the GPIO tests (the chip's character device emulated).
+[ "${1:-}" = --vm ] && PACKAGES="$PACKAGES $VM_PACKAGES"
+# (tests/vm/setup.sh installs linux-headers-<abi>-amd64 itself: the ABI is
+# the one linux-image-amd64 points at on the day.)
 
 missing=""
 for p in $PACKAGES; do

@@ -23,7 +23,7 @@ AM_TESTS_ENVIRONMENT = \
 # that could not run is a SKIP with its reason, never a PASS; the summary
 # counts cases.
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
-TEST_EXTENSIONS = .py
+TEST_EXTENSIONS = .py .tap
 # A cross build runs the C tests through qemu-user (configure.ac).
 LOG_COMPILER = $(HOST_EXEC)
 PY_LOG_DRIVER = $(LOG_DRIVER)
@@ -39,3 +39,4 @@ include tests/daemon.mk
 include tests/ble.mk
 include tests/sleeve.mk
 include tests/packaging.mk
+include tests/vm.mk
