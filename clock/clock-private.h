@@ -6,8 +6,9 @@
 #include "clock/clock.h"
 
 typedef struct {
-    /* The three clocks, µs, read at (as nearly as may be) one instant. */
-    void (*read)(KnClock *clock, gint64 *mono, gint64 *real, gint64 *boot);
+    /* CLOCK_MONOTONIC now, and CLOCK_REALTIME's and CLOCK_BOOTTIME's
+     * offsets to it, µs. */
+    void (*read)(KnClock *clock, gint64 *mono, gint64 *real_off, gint64 *boot_off);
     gint64 (*now)(KnClock *clock);
     /* The timer's deadline changed (-1: stopped): set its GSource's ready
      * time. */

@@ -24,13 +24,13 @@ static KnTestClock *test_clock(KnClock *c)
     return (KnTestClock *) c;
 }
 
-static void test_read(KnClock *c, gint64 *mono, gint64 *real, gint64 *boot)
+static void test_read(KnClock *c, gint64 *mono, gint64 *real_off, gint64 *boot_off)
 {
     KnTestClock *t = test_clock(c);
 
     *mono = t->mono_us;
-    *real = t->mono_us + t->real_off_us;
-    *boot = t->mono_us + t->boot_off_us;
+    *real_off = t->real_off_us;
+    *boot_off = t->boot_off_us;
 }
 
 static gint64 test_now(KnClock *c)

@@ -11,8 +11,8 @@
 
 #include "clock/clock-private.h"
 
-/* The three clocks are read one after the other: a difference under this
- * is reading jitter, not a step nor a sleep. */
+/* The clocks are read one after the other: a difference under this is
+ * reading jitter, not a step nor a sleep. */
 #define CHANGE_MIN_US 1000
 
 /* ---- the mapping (both clocks) ---- */
@@ -43,14 +43,12 @@ const char *kn_clock_reason_to_string(KnClockReason reason)
 
 void kn_clock_init(KnClock *c, const KnClockClass *klass)
 {
-    gint64 mono, real, boot;
+    gint64 mono;
 
     c->klass = klass;
     c->refs = 1;
     c->handlers = g_array_new(FALSE, FALSE, sizeof(KnClockHandler));
-    klass->read(c, &mono, &real, &boot);
-    c->anchor_real_us = real - mono;
-    c->anchor_boot_us = boot - mono;
+    klass->read(c, &mono, &c->anchor_real_us, &c->anchor_boot_us);
     c->offset_us = c->anchor_real_us;
     c->source = KN_WALL_SYSTEM;
 }
@@ -146,12 +144,10 @@ void kn_clock_set_wall(KnClock *c, gint64 unix_us)
  * changes too small to report add up until they are not. */
 void kn_clock_system_changed(KnClock *c)
 {
-    gint64 mono, real, boot, real_off, boot_off, slept, step;
+    gint64 mono, real_off, boot_off, slept, step;
     KnClockChange ch = { 0 };
 
-    c->klass->read(c, &mono, &real, &boot);
-    real_off = real - mono;
-    boot_off = boot - mono;
+    c->klass->read(c, &mono, &real_off, &boot_off);
     slept = MAX(boot_off - c->anchor_boot_us, 0);
     step = real_off - c->anchor_real_us - slept;
     ch.monotonic_us = mono;
@@ -326,11 +322,20 @@ static gint64 read_clock(clockid_t id)
     return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
-static void system_read(KnClock *c, gint64 *mono, gint64 *real, gint64 *boot)
+/* Each offset against the mean of monotonic reads taken just before and
+ * just after it, so that the time a read takes (microseconds on a slow or
+ * emulated board) does not bias the offset by as much. */
+static void system_read(KnClock *c, gint64 *mono, gint64 *real_off, gint64 *boot_off)
 {
-    *mono = read_clock(CLOCK_MONOTONIC);
-    *real = read_clock(CLOCK_REALTIME);
-    *boot = read_clock(CLOCK_BOOTTIME);
+    gint64 m0 = read_clock(CLOCK_MONOTONIC);
+    gint64 real = read_clock(CLOCK_REALTIME);
+    gint64 m1 = read_clock(CLOCK_MONOTONIC);
+    gint64 boot = read_clock(CLOCK_BOOTTIME);
+    gint64 m2 = read_clock(CLOCK_MONOTONIC);
+
+    *mono = m1;
+    *real_off = real - (m0 + (m1 - m0) / 2);
+    *boot_off = boot - (m1 + (m2 - m1) / 2);
 }
 
 /* The base of GLib's ready times, so a timer and "now" agree. */
