@@ -32,6 +32,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/bench-util.h"
+
 #define EVENT_FIRST_S 12.0
 #define EVENT_SPACING_S 2.0
 
@@ -50,29 +52,6 @@ typedef struct {
 
 static char *tmpdir;
 
-static char *spawn_bus(GPid *ret_pid)
-{
-    g_autoptr(GError) error = NULL;
-    const char *argv[] = { "dbus-daemon", "--session", "--nofork", "--nopidfile",
-                           "--print-address=1", NULL };
-    g_autoptr(GIOChannel) ch = NULL;
-    char *line = NULL;
-    int out;
-
-    if (!g_spawn_async_with_pipes(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH |
-                                  G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL,
-                                  NULL, NULL, ret_pid, NULL, &out, NULL, &error)) {
-        fprintf(stderr, "bench-daemon: dbus-daemon: %s\n", error->message);
-        exit(1);
-    }
-    ch = g_io_channel_unix_new(out);
-    g_io_channel_set_close_on_unref(ch, TRUE);
-    if (g_io_channel_read_line(ch, &line, NULL, NULL, &error) != G_IO_STATUS_NORMAL) {
-        fprintf(stderr, "bench-daemon: no address from dbus-daemon\n");
-        exit(1);
-    }
-    return g_strstrip(line);
-}
 
 static char *write_config(const Run *r, double duration_s, guint events)
 {
@@ -118,17 +97,6 @@ static void on_alert(GDBusConnection *conn, const char *sender, const char *path
     g_array_append_val(r->end_to_end_us, v);
 }
 
-static gboolean name_owned(GDBusConnection *c)
-{
-    g_autoptr(GVariant) v = g_dbus_connection_call_sync(c, "org.freedesktop.DBus",
-        "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner",
-        g_variant_new("(s)", "org.kneed.Kneed1"), G_VARIANT_TYPE("(b)"), 0, 5000, NULL, NULL);
-    gboolean b = FALSE;
-
-    if (v)
-        g_variant_get(v, "(b)", &b);
-    return b;
-}
 
 static void start_run(Run *r, const char *kneed, double duration_s, guint events)
 {
@@ -142,7 +110,7 @@ static void start_run(Run *r, const char *kneed, double duration_s, guint events
 
     r->processing_us = g_array_new(FALSE, FALSE, sizeof(double));
     r->end_to_end_us = g_array_new(FALSE, FALSE, sizeof(double));
-    r->address = spawn_bus(&r->bus_pid);
+    r->address = kn_bench_spawn_bus(&r->bus_pid);
     r->conn = g_dbus_connection_new_for_address_sync(r->address,
         G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
         G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL, &error);
@@ -158,7 +126,7 @@ static void start_run(Run *r, const char *kneed, double duration_s, guint events
         exit(1);
     }
     deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-    while (!name_owned(r->conn)) {
+    while (!kn_bench_name_owned(r->conn)) {
         if (g_get_monotonic_time() > deadline) {
             fprintf(stderr, "bench-daemon: kneed (%s) did not start\n", r->label);
             exit(1);
@@ -187,102 +155,10 @@ static void stop_run(Run *r)
     g_spawn_close_pid(r->bus_pid);
 }
 
-/* ---- /proc ---- */
-
-typedef struct {
-    gint64 t_us;
-    long rss_kb, anon_kb, pss_kb, hwm_kb;
-    guint64 cpu_ticks;
-    guint64 main_switches, all_switches;
-} Sample;
-
-static long status_kb(const char *text, const char *key)
-{
-    const char *p = strstr(text, key);
-
-    return p ? strtol(p + strlen(key), NULL, 10) : -1;
-}
-
-static guint64 switches(const char *status_path)
-{
-    g_autofree char *text = NULL;
-
-    if (!g_file_get_contents(status_path, &text, NULL, NULL))
-        return 0;
-    return (guint64) status_kb(text, "voluntary_ctxt_switches:");
-}
-
-static void sample(GPid pid, Sample *s)
-{
-    g_autofree char *path = g_strdup_printf("/proc/%d/status", pid);
-    g_autofree char *stat_path = g_strdup_printf("/proc/%d/stat", pid);
-    g_autofree char *smaps_path = g_strdup_printf("/proc/%d/smaps_rollup", pid);
-    g_autofree char *task_dir = g_strdup_printf("/proc/%d/task", pid);
-    g_autofree char *text = NULL;
-    g_autofree char *stat = NULL;
-    g_autofree char *smaps = NULL;
-    g_autoptr(GDir) dir = NULL;
-    const char *name;
-    const char *p;
-
-    memset(s, 0, sizeof(*s));
-    s->t_us = g_get_monotonic_time();
-    if (g_file_get_contents(path, &text, NULL, NULL)) {
-        s->rss_kb = status_kb(text, "VmRSS:");
-        s->anon_kb = status_kb(text, "RssAnon:");
-        s->hwm_kb = status_kb(text, "VmHWM:");
-    }
-    if (g_file_get_contents(smaps_path, &smaps, NULL, NULL))
-        s->pss_kb = status_kb(smaps, "\nPss:");
-    /* Fields 14 and 15 (utime, stime) follow the ')' closing comm. */
-    if (g_file_get_contents(stat_path, &stat, NULL, NULL) && (p = strrchr(stat, ')'))) {
-        unsigned long long ut = 0, st = 0;
-
-        if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2)
-            s->cpu_ticks = ut + st;
-    }
-    dir = g_dir_open(task_dir, 0, NULL);
-    while (dir && (name = g_dir_read_name(dir))) {
-        g_autofree char *tpath = g_strdup_printf("%s/%s/status", task_dir, name);
-        guint64 n = switches(tpath);
-
-        s->all_switches += n;
-        if (atoi(name) == pid)
-            s->main_switches = n;
-    }
-}
-
-/* ---- statistics ---- */
-
-static int cmp_double(gconstpointer a, gconstpointer b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-
-    return (x > y) - (x < y);
-}
-
-static double percentile(GArray *a, double p)
-{
-    size_t i;
-
-    if (a->len == 0)
-        return NAN;
-    g_array_sort(a, cmp_double);
-    i = (size_t) ceil(p / 100.0 * a->len) - 1;
-    return g_array_index(a, double, MIN(i, a->len - 1));
-}
-
-static void print_latency(const char *what, GArray *a)
-{
-    printf("  %-44s n=%u  p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms\n", what, a->len,
-           percentile(a, 50) / 1000, percentile(a, 99) / 1000,
-           percentile(a, 100) / 1000);
-}
-
 typedef struct {
     GMainLoop *loop;
     GPid pid;
-    Sample first, last;
+    KnBenchSample first, last;
     long rss_max, anon_max;
     GArray *anon_kb;              /* long, one per sample (every 5 s) */
 } Bench;
@@ -290,9 +166,9 @@ typedef struct {
 static gboolean take_sample(gpointer user_data)
 {
     Bench *b = user_data;
-    Sample s;
+    KnBenchSample s;
 
-    sample(b->pid, &s);
+    kn_bench_sample(b->pid, &s);
     if (!b->first.t_us)
         b->first = s;
     b->last = s;
@@ -318,23 +194,17 @@ static gboolean stop_loop(gpointer user_data)
     return G_SOURCE_REMOVE;
 }
 
-static guint env_uint(const char *name, guint def)
-{
-    const char *v = g_getenv(name);
-
-    return v && *v ? (guint) strtoul(v, NULL, 10) : def;
-}
 
 int main(int argc, char **argv)
 {
     const char *builddir = g_getenv("KNEED_BUILDDIR") ? g_getenv("KNEED_BUILDDIR") : ".";
     g_autofree char *kneed = g_build_filename(builddir, "daemon", "kneed", NULL);
-    guint events = env_uint("KNEED_BENCH_EVENTS", 200);
+    guint events = kn_bench_env_uint("KNEED_BENCH_EVENTS", 200);
     double min_s = EVENT_FIRST_S + EVENT_SPACING_S * events + 3;
-    double run_s = MAX(min_s, env_uint("KNEED_BENCH_SECONDS", 0));
+    double run_s = MAX(min_s, kn_bench_env_uint("KNEED_BENCH_SECONDS", 0));
     Run runs[2] = { { .label = "default", .batch_ms = 50 }, { .label = "low-latency", .batch_ms = 5 } };
     Bench bench = { 0 };
-    const Sample *first = &bench.first, *last = &bench.last;
+    const KnBenchSample *first = &bench.first, *last = &bench.last;
     long ticks = sysconf(_SC_CLK_TCK);
     double secs;
 
@@ -367,8 +237,8 @@ int main(int argc, char **argv)
 
         printf("batch %u ms (%s): %u of %u hyperextensions alerted, %u other alerts\n",
                r->batch_ms, r->label, r->processing_us->len, events, r->other_alerts);
-        print_latency("processing (batch arrival -> Alert received)", r->processing_us);
-        print_latency("end to end (sample -> Alert received)", r->end_to_end_us);
+        kn_bench_print_latency("processing (batch arrival -> Alert received)", r->processing_us);
+        kn_bench_print_latency("end to end (sample -> Alert received)", r->end_to_end_us);
     }
     secs = (last->t_us - first->t_us) / 1e6;
     printf("steady state of the default daemon over %.0f s (after 10 s of start-up):\n", secs);

@@ -11,15 +11,16 @@ VM_PACKAGES="
 PACKAGES="
     build-essential autoconf automake autoconf-archive pkg-config xz-utils
     libglib2.0-dev libglib2.0-dev-bin libjson-glib-dev libsystemd-dev
+    libiio-dev libgpiod-dev umockdev libumockdev-dev gir1.2-umockdev-1.0
     dbus systemd
     python3 python3-numpy python3-gi python3-dbus python3-dbusmock
-    libgpiod-dev umockdev libumockdev-dev
 "
 # autoconf-archive: AX_CHECK_COMPILE_FLAG in configure.ac.
 # python3-numpy: tests/test-convert.py, tests/reference_gait.py.
 # dbus, python3-dbus, python3-gi, python3-dbusmock: the daemon and BLE tests.
-# libgpiod-dev: the sleeve's button, motor and LED; umockdev, libumockdev-dev:
-# the GPIO tests (the chip's character device emulated).
+# libiio-dev: the IIO sensors; libgpiod-dev: the sleeve's button, motor and LED.
+# umockdev, libumockdev-dev: their tests (a fake sysfs, device nodes and the
+# GPIO chip's character device); gir1.2-umockdev-1.0: the same from Python.
 [ "${1:-}" = --vm ] && PACKAGES="$PACKAGES $VM_PACKAGES"
 # (tests/vm/setup.sh installs linux-headers-<abi>-amd64 itself: the ABI is
 # the one linux-image-amd64 points at on the day.)

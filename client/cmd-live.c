@@ -55,9 +55,13 @@ static void print_sensors(GDBusConnection *bus, int *status)
         if (!props)
             continue;
         err = kn_live_dict_string(props, "LastError", "");
-        printf("  %-6s %-8s %6.0f Hz%s%s\n", kn_live_dict_string(props, "Name", "?"),
-               kn_live_dict_bool(props, "Present", FALSE) ? "present" : "absent",
-               kn_live_dict_double(props, "Rate", 0), *err ? "  last error: " : "", err);
+        printf("  %-6s %-12s %6.0f Hz%s%s%s%s\n", kn_live_dict_string(props, "Name", "?"),
+               kn_live_dict_string(props, "State",
+                                   kn_live_dict_bool(props, "Present", FALSE) ? "present"
+                                                                              : "absent"),
+               kn_live_dict_double(props, "Rate", 0),
+               *kn_live_dict_string(props, "Device", "") ? "  " : "",
+               kn_live_dict_string(props, "Device", ""), *err ? "  last error: " : "", err);
     }
 }
 
@@ -162,8 +166,11 @@ int kn_cmd_calibrate(int argc, char **argv)
     g_autoptr(GVariant) r = NULL;
     double offset, residual, stillness;
 
-    if (!parse_options(&argc, &argv, "",
-                       "Zero the knee angle: stand straight and still for a second.", NULL,
+    if (argc > 1 && strcmp(argv[1], "flex") == 0)
+        return kn_cmd_calibrate_flex(argc - 1, argv + 1);
+    if (!parse_options(&argc, &argv, "[flex]",
+                       "Zero the knee angle: stand straight and still for a second.  "
+                       "'kneectl calibrate flex' calibrates the flexion sensor.", NULL,
                        &status))
         return status;
     bus = kn_live_connect("calibrate", &status);

@@ -18,3 +18,8 @@ int kn_cmd_calibrate(int argc, char **argv);
 int kn_cmd_pain(int argc, char **argv);
 int kn_cmd_session(int argc, char **argv);
 int kn_cmd_thresholds(int argc, char **argv);
+
+/* the sleeve's sensors: client/cmd-sensors.c, cmd-record.c */
+int kn_cmd_sensors(int argc, char **argv);
+int kn_cmd_calibrate_flex(int argc, char **argv);
+int kn_cmd_record(int argc, char **argv);

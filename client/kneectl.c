@@ -23,7 +23,10 @@ static const struct command commands[] = {
     { "status", kn_cmd_status, "", "show the daemon's state, sensors and latest metrics" },
     { "monitor", kn_cmd_monitor, "", "follow live metrics and alerts" },
     { "alerts", kn_cmd_alerts, "", "follow alerts as they are raised" },
-    { "calibrate", kn_cmd_calibrate, "", "zero the knee angle while standing straight" },
+    { "calibrate", kn_cmd_calibrate, "[flex]", "zero the knee angle while standing straight; "
+      "flex: calibrate the flexion sensor on two poses" },
+    { "sensors", kn_cmd_sensors, "", "list the sensors: device found, rate, state" },
+    { "record", kn_cmd_record, "-o FILE [--duration S]", "write the live frames as a recording" },
     { "pain", kn_cmd_pain, "SCORE --where W [--mark ID] | mark[s]",
       "log a pain report; make, list, score pain marks" },
     { "session", kn_cmd_session, "start|stop", "start or stop a recorded session" },

@@ -14,6 +14,8 @@ client_kneectl_SOURCES = \
 	client/mocap-model.h client/mocap-model.c \
 	client/sigproc.h client/sigproc.c \
 	client/cmd-live.c \
+	client/cmd-sensors.c \
+	client/cmd-record.c \
 	client/cmd-monitor.c \
 	client/live.h client/live.c \
 	client/jsonl.h client/jsonl.c \

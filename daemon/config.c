@@ -4,10 +4,11 @@
 #include <string.h>
 
 #include "daemon/config.h"
+#include "daemon/iio-config.h"
 #include "drivers/recording.h"
 
 static const char *const daemon_keys[] = {
-    "source", "side", "batch_ms", "publish_hz", NULL
+    "source", "side", "batch_ms", "publish_hz", "state_dir", NULL
 };
 static const char *const simulated_keys[] = {
     "rate_hz", "seed", "noise", "gyro_bias_rads", "impact_g", "frontal_deg", "variability",
@@ -53,6 +54,13 @@ static gboolean load_daemon(KnConfig *c, GError **error)
         return FALSE;
     c->driver_opts.batch_ms = (guint) batch;
     c->core_opts.batch_ms = (guint) batch;
+    if (!kn_keyfile_get_string(f, "daemon", "state_dir", &c->state_dir, error))
+        return FALSE;
+    if (c->state_dir && !g_path_is_absolute(c->state_dir)) {
+        kn_keyfile_set_error(f, error, "daemon", "state_dir", "'%s' is not an absolute path",
+                             c->state_dir);
+        return FALSE;
+    }
     return kn_keyfile_get_double(f, "daemon", "publish_hz", 0.1, 50, &c->core_opts.publish_hz,
                                  error);
 }
@@ -296,7 +304,7 @@ static gboolean check_groups(KnConfig *c, const KnConfigGroup *modules, gsize n_
         const char *name = groups[g];
         gboolean known = strcmp(name, "daemon") == 0 || strcmp(name, "simulated") == 0 ||
                          strcmp(name, "replay") == 0 || strcmp(name, "thresholds") == 0 ||
-                         is_detector_group(name);
+                         KN_IIO_CONFIG_IS_GROUP(name) || is_detector_group(name);
 
         for (gsize m = 0; !known && m < n_modules; m++) {
             if (strcmp(modules[m].group, name) != 0)
@@ -334,7 +342,9 @@ static KnConfig *config_from_file(KnKeyFile *file, const KnConfigGroup *modules,
         !load_daemon(c, error) ||
         !load_thresholds(c, error) ||
         !load_replay(c, strcmp(c->driver->name, "replay") == 0, error) ||
-        !load_simulated(c, strcmp(c->driver->name, "simulated") == 0, error))
+        !load_simulated(c, strcmp(c->driver->name, "simulated") == 0, error) ||
+        !kn_iio_config_load(c->file, &c->driver_opts.iio, strcmp(c->driver->name, "iio") == 0,
+                            error))
         return NULL;
     c->driver_opts.sim.side = c->driver_opts.side;
     return g_steal_pointer(&c);
@@ -367,6 +377,7 @@ void kn_config_free(KnConfig *c)
         return;
     kn_driver_options_clear(&c->driver_opts);
     kn_keyfile_free(c->file);
+    g_free(c->state_dir);
     g_free(c);
 }
 
@@ -383,7 +394,8 @@ gboolean kn_config_same_source(const KnConfig *a, const KnConfig *b)
            memcmp(&x->sim, &y->sim, sizeof(x->sim)) == 0 &&
            x->sim_speed == y->sim_speed && x->sim_battery_hours == y->sim_battery_hours &&
            g_strcmp0(x->replay_file, y->replay_file) == 0 &&
-           x->replay_speed == y->replay_speed && x->replay_loop == y->replay_loop;
+           x->replay_speed == y->replay_speed && x->replay_loop == y->replay_loop &&
+           kn_iio_options_equal(&x->iio, &y->iio) && g_strcmp0(x->state_dir, y->state_dir) == 0;
 }
 
 /* ---- printing ---- */
@@ -458,6 +470,10 @@ char *kn_config_to_string(const KnConfig *c)
                               "batch_ms = %u\n", d->batch_ms);
     key_double(s, "Maximum rate of live metrics on D-Bus and BLE, Hz (0.1..50)", "publish_hz",
                c->core_opts.publish_hz);
+    g_string_append_printf(s, "# Where kneed keeps state (the flexion sensor's calibration); "
+                              "default /var/lib/kneed,\n# or $XDG_DATA_HOME/kneed with "
+                              "--session\n%sstate_dir = %s\n", c->state_dir ? "" : "#",
+                           c->state_dir ? c->state_dir : "/var/lib/kneed");
 
     g_string_append(s, "\n[simulated]\n");
     key_double(s, "Sample rate, Hz (100..1000)", "rate_hz", sim->rate_hz);
@@ -500,6 +516,7 @@ char *kn_config_to_string(const KnConfig *c)
     key_double(s, "Pace: 1 = real time, 0 = as fast as possible (0..1000)", "speed", d->replay_speed);
     g_string_append_printf(s, "# Start over at the end\nloop = %s\n",
                            d->replay_loop ? "true" : "false");
+    kn_iio_config_print(s, &d->iio);
 
     g_string_append(s, "\n# Detector thresholds, one section per detector (or all of them in\n"
                        "# [thresholds] as section.key = value).  docs/detectors.md explains the\n"

@@ -3,9 +3,10 @@
  * kneed's configuration: /etc/kneed/kneed.conf (GKeyFile), documented in
  * kneed.conf(5).  Groups:
  *
- *   [daemon]      source, side, batch_ms, publish_hz
+ *   [daemon]      source, side, batch_ms, publish_hz, state_dir
  *   [simulated]   the simulated sleeve (rate, seed, noise, blocks, events...)
  *   [replay]      file, speed, loop
+ *   [flex], [thigh], [shank]   the sensors of source = iio (daemon/iio-config.h)
  *   [thresholds]  any key of the thresholds table ("hyperextension.angle_deg")
  *   [hyperextension], [instability], [range_loss], [locking], [advice],
  *   [gait]        the same keys per detector, without the prefix ("angle_deg")
@@ -40,6 +41,8 @@ typedef struct {
     const KnDriver *driver;          /* [daemon] source */
     KnDriverOptions driver_opts;
     KnCoreOptions core_opts;
+    char *state_dir;                 /* [daemon] state_dir, NULL: the default
+                                        (daemon/state-dir.h resolves it) */
 } KnConfig;
 
 /* path NULL: KN_CONFIG_DEFAULT_PATH if it exists, else built-in defaults.

@@ -51,6 +51,9 @@ struct _KnCore {
 
     GArray *pain_marks;           /* KnPainMark, oldest first, at most KN_PAIN_MARKS_MAX */
     guint64 last_mark_id;
+
+    GPtrArray *flex_measures;     /* GTask* of kn_core_measure_flex_async() (core-flex.c) */
+    GArray *tapped;               /* struct kn_frame: a batch for KnPublisherOps.frames */
 };
 
 void kn_core_publishers_begin(KnCore *c);
@@ -65,3 +68,5 @@ void kn_core_emit_alert(KnCore *c, KnAlertEvent *ev);
 void kn_core_on_clock_changed(KnClock *clock, const KnClockChange *change, gpointer user_data);
 /* The pairing window's time is up (core-control.c). */
 void kn_core_pairing_timeout(KnTimer *timer, gpointer user_data);
+/* Answers every flex measurement in flight with this error. */
+void kn_core_flex_cancel(KnCore *c, GQuark domain, int code, const char *message);

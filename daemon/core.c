@@ -260,6 +260,37 @@ static guint32 sensor_bits(KnSensorId id)
     return 0;
 }
 
+/* The journal hears of a sensor once per change of its state or device,
+ * never per sample. */
+static void log_sensor(KnSensorId id, const KnSensorStatus *old, const KnSensorStatus *now)
+{
+    const char *name = kn_sensor_id_to_string(id);
+
+    if (old->state == now->state && strcmp(old->device, now->device) == 0 &&
+        old->rate_hz == now->rate_hz)
+        return;
+    switch (now->state) {
+    case KN_SENSOR_STATE_FAILED:
+        if (old->state != KN_SENSOR_STATE_FAILED || strcmp(old->last_error, now->last_error) != 0)
+            g_warning("sensor %s failed: %s", name, now->last_error);
+        break;
+    case KN_SENSOR_STATE_UNCALIBRATED:
+        g_message("sensor %s: %s%s%s", name, now->device, now->device[0] ? ": " : "",
+                  now->last_error);
+        break;
+    case KN_SENSOR_STATE_STREAMING:
+        if (now->device[0] && now->requested_hz > 0 && now->requested_hz != now->rate_hz)
+            g_message("sensor %s: %s at %g Hz (%g Hz asked; the nearest it supports)", name,
+                      now->device, now->rate_hz, now->requested_hz);
+        else if (now->device[0] || old->state == KN_SENSOR_STATE_FAILED)
+            g_message("sensor %s: %s%sat %g Hz", name, now->device, now->device[0] ? " " : "",
+                      now->rate_hz);
+        break;
+    case KN_SENSOR_STATE_ABSENT:
+        break;
+    }
+}
+
 /* Recomputes the published sensors and state from the device's view, the
  * analysis' view (which groups actually arrived in the last second) and
  * rejected values.  Marks what changed. */
@@ -280,14 +311,19 @@ static void update_state(KnCore *c)
         if (!dev)
             continue;
         *s = *dev;
+        if (s->present && s->state == KN_SENSOR_STATE_ABSENT)
+            s->state = KN_SENSOR_STATE_STREAMING;
         if (c->sensor_error[i][0])
             g_strlcpy(s->last_error, c->sensor_error[i], sizeof(s->last_error));
         if (dev->present && running && settled && !(live->sensors & sensor_bits(i))) {
             s->present = FALSE;
+            s->state = KN_SENSOR_STATE_FAILED;
             if (!s->last_error[0])
                 g_strlcpy(s->last_error, "no samples for 1 s", sizeof(s->last_error));
-            degraded = TRUE;
         }
+        if (running && (s->state == KN_SENSOR_STATE_FAILED ||
+                        s->state == KN_SENSOR_STATE_UNCALIBRATED))
+            degraded = TRUE;
     }
     if (!isnan(c->last_reject_t) && live->t_s - c->last_reject_t < REJECT_HOLD_S)
         degraded = TRUE;
@@ -302,6 +338,8 @@ static void update_state(KnCore *c)
         state = KN_STATE_STREAMING;
 
     if (memcmp(sensors, c->status.sensors, sizeof(sensors)) != 0) {
+        for (int i = 0; i < KN_SENSOR_COUNT; i++)
+            log_sensor(i, &c->status.sensors[i], &sensors[i]);
         memcpy(c->status.sensors, sensors, sizeof(sensors));
         c->pending |= KN_CHANGED_SENSORS;
     }
@@ -517,8 +555,9 @@ static guint32 field_bits(const char *field, KnSensorId *ret_sensor)
 }
 
 /* Pushes one frame.  A value out of range costs only its sensor group:
- * the rest of the frame still goes to the analysis. */
-static gboolean push_frame(KnCore *c, const struct kn_frame *f)
+ * the rest of the frame still goes to the analysis.  *ret_accepted is
+ * the frame as the analysis took it. */
+static gboolean push_frame(KnCore *c, const struct kn_frame *f, struct kn_frame *ret_accepted)
 {
     struct kn_frame copy = *f;
     const char *field = NULL;
@@ -554,7 +593,34 @@ static gboolean push_frame(KnCore *c, const struct kn_frame *f)
         return FALSE;
     }
     c->status.frames++;
+    *ret_accepted = copy;
     return TRUE;
+}
+
+/* The accepted frames of a batch to the publishers that take raw frames
+ * (the frame stream of kneectl record). */
+static void publish_frames(KnCore *c, const struct kn_frame *frames, gsize n)
+{
+    kn_core_publishers_begin(c);
+    for (guint i = 0; i < c->publishers->len; i++) {
+        Publisher *p = kn_core_publisher_at(c, i);
+
+        if (!p || !p->ops->frames)
+            continue;
+        p->ops->frames(p->data, frames, n);
+    }
+    kn_core_publishers_end(c);
+}
+
+static gboolean wants_frames(KnCore *c)
+{
+    for (guint i = 0; i < c->publishers->len; i++) {
+        Publisher *p = kn_core_publisher_at(c, i);
+
+        if (p && p->ops->frames)
+            return TRUE;
+    }
+    return FALSE;
 }
 
 /* force: publish now whatever the period (the source ended: the last
@@ -589,17 +655,25 @@ static void on_frames(KnDevice *dev, const struct kn_frame *frames, gsize n, gpo
     KnCore *c = user_data;
     unsigned accepted = 0;
     double first_t = NAN, last_t = NAN;
+    gboolean tap = wants_frames(c);
+    struct kn_frame f;
 
     c->in_batch = TRUE;
     c->batch_arrival_us = kn_clock_now(c->clock);
     c->last_frames_us = c->batch_arrival_us;
+    if (tap)
+        g_array_set_size(c->tapped, 0);
     for (gsize i = 0; i < n; i++) {
-        if (!push_frame(c, &frames[i]))
+        if (!push_frame(c, &frames[i], &f))
             continue;
+        if (tap)
+            g_array_append_val(c->tapped, f);
         if (accepted++ == 0)
             first_t = frames[i].t_s;
         last_t = frames[i].t_s;
     }
+    if (tap && c->tapped->len > 0)
+        publish_frames(c, (const struct kn_frame *) c->tapped->data, c->tapped->len);
     if (accepted > 0 && isnan(c->stream_first_t))
         c->stream_first_t = first_t;
     if (c->status.session_active)
@@ -659,6 +733,8 @@ KnCore *kn_core_new(const KnCoreOptions *opts, GError **error)
     c->publishers = g_ptr_array_new_with_free_func((GDestroyNotify) publisher_free);
     c->calibrations = g_ptr_array_new_with_free_func(g_object_unref);
     c->pain_marks = g_array_new(FALSE, FALSE, sizeof(KnPainMark));
+    c->flex_measures = g_ptr_array_new();
+    c->tapped = g_array_new(FALSE, FALSE, sizeof(struct kn_frame));
     c->source_name = g_strdup("");
     c->status.state = KN_STATE_IDLE;
     c->status.source = c->source_name;
@@ -692,6 +768,9 @@ void kn_core_free(KnCore *c)
         g_task_return_new_error(g_ptr_array_index(c->calibrations, i), G_IO_ERROR,
                                 G_IO_ERROR_CANCELLED, "kneed is shutting down");
     g_ptr_array_unref(c->calibrations);
+    kn_core_flex_cancel(c, G_IO_ERROR, G_IO_ERROR_CANCELLED, "kneed is shutting down");
+    g_ptr_array_unref(c->flex_measures);
+    g_array_unref(c->tapped);
     g_ptr_array_unref(c->publishers);
     g_array_unref(c->pain_marks);
     kn_analysis_free(c->analysis);
@@ -707,6 +786,7 @@ void kn_core_clear_source(KnCore *c)
     kn_device_close(g_steal_pointer(&c->device));
     if (c->calibrations->len > 0)
         calibration_finish(c, -ENODATA, NULL, "the source stopped");
+    kn_core_flex_cancel(c, KN_ERROR, KN_ERROR_NO_DATA, "the source stopped");
     copy_device_status(c);
     update_state(c);
 }

@@ -250,6 +250,23 @@ void kn_core_calibrate_async(KnCore *core, GCancellable *cancellable,
 gboolean kn_core_calibrate_finish(KnCore *core, GAsyncResult *result,
                                   struct kn_calibration *ret_calibration, GError **error);
 
+/* The flexion sensor's calibration (daemon/core-flex.c).  Measure: the
+ * wearer holds a pose; after one second the mean raw ADC value (and its
+ * spread) is returned.  NOT_SUPPORTED without a flexion sensor on an ADC
+ * (a simulated sleeve, a replay), NO_DATA when it is not streaming,
+ * NOT_STILL when the value moved by more than 0.25 % of the ADC's range. */
+void kn_core_measure_flex_async(KnCore *core, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data);
+gboolean kn_core_measure_flex_finish(KnCore *core, GAsyncResult *result,
+                                     KnFlexRawStats *ret_stats, GError **error);
+/* Validates (INVALID_ARGUMENT naming the fault), stores it in the state
+ * directory and uses it from then on (FAILED when it cannot be stored). */
+gboolean kn_core_set_flex_calibration(KnCore *core, const KnFlexCal *cal, GError **error);
+/* The calibration in use; *ret_stored TRUE when it is the runner's own.
+ * NOT_SUPPORTED without a flexion sensor on an ADC. */
+gboolean kn_core_get_flex_calibration(KnCore *core, KnFlexCal *ret_cal, gboolean *ret_stored,
+                                      GError **error);
+
 /* Sessions: a labelled interval of the stream; the analysis keeps running
  * across them.  SESSION_ACTIVE / NO_SESSION on misuse. */
 gboolean kn_core_start_session(KnCore *core, guint64 *ret_session_id, GError **error);

@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #define G_LOG_DOMAIN "kneed"
 
+#include <gio/gunixfdlist.h>
+#include <grp.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analysis/alert-text.h"
 #include "daemon/dbus-api.h"
 #include "daemon/dbus-args.h"
+#include "daemon/frame-stream.h"
 #include "daemon/publisher.h"
 #include "dbus/kneed-dbus-generated.h"
+
+/* The group whose members may use kneed (dbus/org.kneed.Kneed1.conf). */
+#define KN_DBUS_GROUP "kneed"
 
 struct _KnDBusApi {
     KnCore *core;
@@ -18,6 +25,8 @@ struct _KnDBusApi {
     KnDBusSensor *sensors[KN_SENSOR_COUNT];
     guint publisher_id;
     guint32 last_stride_index;
+    KnFrameStreams *streams;
+    GCancellable *cancel;         /* calls in flight when we go */
 };
 
 /* ---- variants ---- */
@@ -336,6 +345,184 @@ static gboolean on_close_pairing_window(KnDBusDaemon *sk, GDBusMethodInvocation 
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static void measure_flex_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GDBusMethodInvocation) invocation = user_data;
+    KnCore *core = g_object_get_data(G_OBJECT(invocation), "kneed-core");
+    g_autoptr(GError) error = NULL;
+    KnFlexRawStats st;
+
+    if (!kn_core_measure_flex_finish(core, result, &st, &error)) {
+        g_dbus_method_invocation_return_gerror(invocation, error);
+        return;
+    }
+    g_dbus_method_invocation_return_value(invocation,
+        g_variant_new("(ddu)", st.mean, st.sd, (guint32) st.n));
+}
+
+static gboolean on_measure_flex(KnDBusDaemon *sk, GDBusMethodInvocation *invocation,
+                                KnDBusApi *api)
+{
+    g_object_set_data(G_OBJECT(invocation), "kneed-core", api->core);
+    kn_core_measure_flex_async(api->core, NULL, measure_flex_done, g_object_ref(invocation));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean on_set_flex_calibration(KnDBusDaemon *sk, GDBusMethodInvocation *invocation,
+                                        GVariant *points, KnDBusApi *api)
+{
+    g_autoptr(GError) error = NULL;
+    KnFlexCal cal;
+
+    if (!kn_dbus_args_flex_points(points, &cal, &error) ||
+        !kn_core_set_flex_calibration(api->core, &cal, &error))
+        g_dbus_method_invocation_return_gerror(invocation, error);
+    else
+        kn_dbus_daemon_complete_set_flex_calibration(sk, invocation);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean on_get_flex_calibration(KnDBusDaemon *sk, GDBusMethodInvocation *invocation,
+                                        KnDBusApi *api)
+{
+    g_autoptr(GError) error = NULL;
+    GVariantBuilder b;
+    KnFlexCal cal;
+    gboolean stored;
+
+    if (!kn_core_get_flex_calibration(api->core, &cal, &stored, &error)) {
+        g_dbus_method_invocation_return_gerror(invocation, error);
+        return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+    g_variant_builder_init(&b, G_VARIANT_TYPE("a(dd)"));
+    for (guint i = 0; i < cal.n; i++)
+        g_variant_builder_add(&b, "(dd)", cal.p[i].raw, cal.p[i].deg);
+    kn_dbus_daemon_complete_get_flex_calibration(sk, invocation, g_variant_builder_end(&b),
+                                                 cal.n == 0 ? "none" : stored ? "stored" : "config");
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* Root, kneed's own user and the members of the kneed group: the bus
+ * policy admits no one else on the system bus, and this holds on any bus. */
+static gboolean caller_allowed(GVariant *credentials, guint32 *ret_uid)
+{
+    g_autoptr(GVariant) groups = g_variant_lookup_value(credentials, "UnixGroupIDs",
+                                                        G_VARIANT_TYPE("au"));
+    const struct group *gr = getgrnam(KN_DBUS_GROUP);
+    guint32 uid;
+
+    if (!g_variant_lookup(credentials, "UnixUserID", "u", &uid))
+        return FALSE;
+    *ret_uid = uid;
+    if (uid == 0 || uid == (guint32) getuid())
+        return TRUE;
+    if (gr && groups) {
+        gsize n;
+        const guint32 *ids = g_variant_get_fixed_array(groups, &n, sizeof(guint32));
+
+        for (gsize i = 0; i < n; i++)
+            if (ids[i] == (guint32) gr->gr_gid)
+                return TRUE;
+    }
+    return FALSE;
+}
+
+static GVariant *stream_info(KnDBusApi *api)
+{
+    const KnCoreStatus *st = kn_core_get_status(api->core);
+    GVariantBuilder b;
+    guint32 columns = 0;
+    double rate = 0;
+
+    for (int i = 0; i < KN_SENSOR_COUNT; i++) {
+        static const guint32 bits[KN_SENSOR_COUNT] = {
+            [KN_SENSOR_FLEX] = KN_HAS_FLEX,
+            [KN_SENSOR_THIGH] = KN_HAS_THIGH_IMU,
+            [KN_SENSOR_SHANK] = KN_HAS_SHANK_IMU,
+        };
+
+        if (st->sensors[i].state == KN_SENSOR_STATE_ABSENT)
+            continue;
+        columns |= bits[i];
+        rate = MAX(rate, st->sensors[i].rate_hz > 0 ? st->sensors[i].rate_hz
+                                                    : st->sensors[i].requested_hz);
+    }
+    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add(&b, "{sv}", "version", g_variant_new_uint32(KN_FRAME_STREAM_VERSION));
+    g_variant_builder_add(&b, "{sv}", "record_size",
+                          g_variant_new_uint32(KN_FRAME_STREAM_RECORD_SIZE));
+    g_variant_builder_add(&b, "{sv}", "columns", g_variant_new_uint32(columns));
+    g_variant_builder_add(&b, "{sv}", "rate_hz", g_variant_new_double(rate));
+    g_variant_builder_add(&b, "{sv}", "side", g_variant_new_string(kn_side_to_string(st->side)));
+    g_variant_builder_add(&b, "{sv}", "source", g_variant_new_string(st->source));
+    g_variant_builder_add(&b, "{sv}", "time_origin_us", g_variant_new_int64(st->time_origin_us));
+    g_variant_builder_add(&b, "{sv}", "speed", g_variant_new_double(st->speed));
+    return g_variant_builder_end(&b);
+}
+
+static void credentials_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GDBusMethodInvocation) invocation = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GVariant) creds = NULL;
+    g_autoptr(GUnixFDList) fds = NULL;
+    const char *sender = g_dbus_method_invocation_get_sender(invocation);
+    KnDBusApi *api;
+    guint32 uid = G_MAXUINT32;
+    int fd, index;
+
+    reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;                   /* we are going away */
+    api = g_object_get_data(G_OBJECT(invocation), "kneed-api");
+    if (reply)
+        g_variant_get(reply, "(@a{sv})", &creds);
+    if (!creds || !caller_allowed(creds, &uid)) {
+        g_info("frame stream refused to %s (uid %u)", sender, uid);
+        g_dbus_method_invocation_return_dbus_error(invocation,
+            "org.freedesktop.DBus.Error.AccessDenied",
+            "the frame stream is for root, kneed's user and the kneed group");
+        return;
+    }
+    fd = kn_frame_streams_open(api->streams, api->connection, sender, &error);
+    if (fd < 0) {
+        g_dbus_method_invocation_return_gerror(invocation, error);
+        return;
+    }
+    fds = g_unix_fd_list_new();
+    index = g_unix_fd_list_append(fds, fd, &error);
+    close(fd);
+    if (index < 0) {
+        g_dbus_method_invocation_return_gerror(invocation, error);
+        return;
+    }
+    g_info("frame stream for %s (uid %u)", sender, uid);
+    kn_dbus_daemon_complete_open_frame_stream(api->daemon, invocation, fds,
+                                              g_variant_new_handle(index), stream_info(api));
+}
+
+static gboolean on_open_frame_stream(KnDBusDaemon *sk, GDBusMethodInvocation *invocation,
+                                     GUnixFDList *fd_list, KnDBusApi *api)
+{
+    const char *sender = g_dbus_method_invocation_get_sender(invocation);
+
+    if (!sender) {
+        g_dbus_method_invocation_return_dbus_error(invocation,
+            "org.freedesktop.DBus.Error.AccessDenied", "only over a message bus");
+        return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+    /* Who calls, from the bus itself (the caller cannot forge it). */
+    g_object_set_data(G_OBJECT(invocation), "kneed-api", api);
+    g_dbus_connection_call(g_dbus_method_invocation_get_connection(invocation),
+                           "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                           "org.freedesktop.DBus", "GetConnectionCredentials",
+                           g_variant_new("(s)", sender), G_VARIANT_TYPE("(a{sv})"),
+                           G_DBUS_CALL_FLAGS_NONE, 5000, api->cancel, credentials_done,
+                           g_object_ref(invocation));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* ---- publisher ---- */
 
 static gboolean same_double(double a, double b)
@@ -454,6 +641,9 @@ static void publish_sensors(KnDBusApi *api, const KnCoreStatus *st)
         kn_dbus_sensor_set_present(s, st->sensors[i].present);
         kn_dbus_sensor_set_rate(s, st->sensors[i].rate_hz);
         kn_dbus_sensor_set_last_error(s, st->sensors[i].last_error);
+        kn_dbus_sensor_set_state(s, kn_sensor_state_to_string(st->sensors[i].state));
+        kn_dbus_sensor_set_device(s, st->sensors[i].device);
+        kn_dbus_sensor_set_requested_rate(s, st->sensors[i].requested_hz);
         g_dbus_interface_skeleton_flush(G_DBUS_INTERFACE_SKELETON(s));
     }
 }
@@ -553,6 +743,15 @@ KnDBusApi *kn_dbus_api_new(KnCore *core, GDBusConnection *connection, GError **e
                      G_CALLBACK(on_open_pairing_window), api);
     g_signal_connect(api->daemon, "handle-close-pairing-window",
                      G_CALLBACK(on_close_pairing_window), api);
+    g_signal_connect(api->daemon, "handle-measure-flex", G_CALLBACK(on_measure_flex), api);
+    g_signal_connect(api->daemon, "handle-set-flex-calibration",
+                     G_CALLBACK(on_set_flex_calibration), api);
+    g_signal_connect(api->daemon, "handle-get-flex-calibration",
+                     G_CALLBACK(on_get_flex_calibration), api);
+    g_signal_connect(api->daemon, "handle-open-frame-stream", G_CALLBACK(on_open_frame_stream),
+                     api);
+    api->streams = kn_frame_streams_new(core);
+    api->cancel = g_cancellable_new();
 
     api->manager = g_dbus_object_manager_server_new(KN_DBUS_PATH);
     for (int i = 0; i < KN_SENSOR_COUNT; i++) {
@@ -563,6 +762,8 @@ KnDBusApi *kn_dbus_api_new(KnCore *core, GDBusConnection *connection, GError **e
         api->sensors[i] = kn_dbus_sensor_skeleton_new();
         kn_dbus_sensor_set_name(api->sensors[i], name);
         kn_dbus_sensor_set_last_error(api->sensors[i], "");
+        kn_dbus_sensor_set_state(api->sensors[i], "absent");
+        kn_dbus_sensor_set_device(api->sensors[i], "");
         kn_dbus_object_skeleton_set_sensor(obj, api->sensors[i]);
         g_dbus_object_manager_server_export(api->manager, G_DBUS_OBJECT_SKELETON(obj));
     }
@@ -587,6 +788,10 @@ void kn_dbus_api_free(KnDBusApi *api)
 {
     if (!api)
         return;
+    if (api->cancel)
+        g_cancellable_cancel(api->cancel);
+    g_clear_object(&api->cancel);
+    g_clear_pointer(&api->streams, kn_frame_streams_free);
     if (api->publisher_id)
         kn_core_remove_publisher(api->core, api->publisher_id);
     if (api->manager)

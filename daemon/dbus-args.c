@@ -89,3 +89,25 @@ gboolean kn_dbus_args_pain(const char *location, const char *timing, KnPainLocat
     *ret_timing = when;
     return TRUE;
 }
+
+gboolean kn_dbus_args_flex_points(GVariant *points, KnFlexCal *ret_cal, GError **error)
+{
+    KnFlexCal cal = { 0 };
+    GVariantIter iter;
+    double raw, deg;
+
+    if (g_variant_n_children(points) > KN_FLEX_CAL_MAX_POINTS) {
+        g_set_error(error, KN_ERROR, KN_ERROR_INVALID_ARGUMENT,
+                    "points: at most %d (raw, degrees) pairs, not %zu", KN_FLEX_CAL_MAX_POINTS,
+                    g_variant_n_children(points));
+        return FALSE;
+    }
+    g_variant_iter_init(&iter, points);
+    while (g_variant_iter_next(&iter, "(dd)", &raw, &deg)) {
+        cal.p[cal.n].raw = raw;
+        cal.p[cal.n].deg = deg;
+        cal.n++;
+    }
+    *ret_cal = cal;
+    return TRUE;
+}

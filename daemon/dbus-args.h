@@ -24,4 +24,9 @@ gboolean kn_dbus_args_thresholds(GVariant *thresholds, GArray **ret_updates, GEr
 gboolean kn_dbus_args_pain(const char *location, const char *timing, KnPainLocation *ret_location,
                            KnPainTiming *ret_timing, GError **error);
 
+/* SetFlexCalibration's a(dd): at most KN_FLEX_CAL_MAX_POINTS (raw,
+ * degrees) pairs into *ret_cal, in the order given (the driver sorts and
+ * validates). */
+gboolean kn_dbus_args_flex_points(GVariant *points, KnFlexCal *ret_cal, GError **error);
+
 G_END_DECLS

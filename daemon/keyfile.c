@@ -161,29 +161,41 @@ char *kn_keyfile_get_dir(const KnKeyFile *kf)
     return kf->path ? g_path_get_dirname(kf->path) : g_strdup(".");
 }
 
+static char *where(const KnKeyFile *kf, const char *group, const char *key)
+{
+    guint line = kn_keyfile_find_line(kf->text, group, key);
+
+    if (!line && key)
+        line = kn_keyfile_find_line(kf->text, group, NULL);
+    if (line)
+        return g_strdup_printf("%s:%u", kf->path ? kf->path : "(defaults)", line);
+    return g_strdup(kf->path ? kf->path : "(defaults)");
+}
+
+char *kn_keyfile_describe(const KnKeyFile *kf, const char *group, const char *key)
+{
+    g_autofree char *w = where(kf, group, key);
+
+    return key ? g_strdup_printf("%s: [%s] %s", w, group, key)
+               : g_strdup_printf("%s: [%s]", w, group);
+}
+
 void kn_keyfile_set_error(const KnKeyFile *kf, GError **error, const char *group,
                           const char *key, const char *format, ...)
 {
     g_autofree char *message = NULL;
-    g_autofree char *where = NULL;
-    guint line;
+    g_autofree char *w = NULL;
     va_list ap;
 
     va_start(ap, format);
     message = g_strdup_vprintf(format, ap);
     va_end(ap);
-    line = kn_keyfile_find_line(kf->text, group, key);
-    if (!line && key)
-        line = kn_keyfile_find_line(kf->text, group, NULL);
-    if (line)
-        where = g_strdup_printf("%s:%u", kf->path ? kf->path : "(defaults)", line);
-    else
-        where = g_strdup(kf->path ? kf->path : "(defaults)");
+    w = where(kf, group, key);
     if (key)
-        g_set_error(error, KN_CONFIG_ERROR, KN_CONFIG_ERROR_INVALID, "%s: [%s] %s: %s", where,
+        g_set_error(error, KN_CONFIG_ERROR, KN_CONFIG_ERROR_INVALID, "%s: [%s] %s: %s", w,
                     group, key, message);
     else
-        g_set_error(error, KN_CONFIG_ERROR, KN_CONFIG_ERROR_INVALID, "%s: [%s]: %s", where,
+        g_set_error(error, KN_CONFIG_ERROR, KN_CONFIG_ERROR_INVALID, "%s: [%s]: %s", w,
                     group, message);
 }
 

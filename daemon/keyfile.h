@@ -46,6 +46,11 @@ const char *kn_keyfile_get_path(const KnKeyFile *kf);    /* NULL when empty */
 /* The directory of the file, for paths relative to it ("." when empty). */
 char *kn_keyfile_get_dir(const KnKeyFile *kf);
 
+/* "FILE:LINE: [group] key" (key may be NULL: "FILE:LINE: [group]"; LINE
+ * that of the group, or left out, when the key is not in the file), for
+ * messages about a key found later, at run time.  g_free. */
+char *kn_keyfile_describe(const KnKeyFile *kf, const char *group, const char *key);
+
 /* Sets *error to "FILE:LINE: [group] key: message" (key may be NULL:
  * "FILE:LINE: [group]: message"). */
 void kn_keyfile_set_error(const KnKeyFile *kf, GError **error, const char *group,

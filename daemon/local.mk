@@ -6,12 +6,15 @@ daemon_libkneedcore_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(SYSTEMD_CFLAGS)
 daemon_libkneedcore_a_SOURCES = \
 	daemon/error.h daemon/error.c \
 	daemon/core.h daemon/publisher.h daemon/core-private.h \
-	daemon/core.c daemon/core-control.c \
+	daemon/core.c daemon/core-control.c daemon/core-flex.c \
 	daemon/session.h daemon/session.c \
 	daemon/keyfile.h daemon/keyfile.c \
 	daemon/config.h daemon/config.c \
+	daemon/iio-config.h daemon/iio-config.c \
+	daemon/state-dir.h daemon/state-dir.c \
 	daemon/dbus-api.h daemon/dbus-api.c \
 	daemon/dbus-args.h daemon/dbus-args.c \
+	daemon/frame-stream.h daemon/frame-stream.c \
 	daemon/log.h daemon/log.c \
 	daemon/sd.h daemon/sd.c
 
@@ -29,7 +32,7 @@ daemon_kneed_LDADD = \
 	drivers/libkneedrivers.a \
 	clock/libkneeclock.a \
 	analysis/libkneeanalysis.a \
-	$(GLIB_LIBS) $(SYSTEMD_LIBS) $(GPIOD_LIBS) -lm
+	$(GLIB_LIBS) $(SYSTEMD_LIBS) $(GPIOD_LIBS) $(IIO_LIBS) -lm
 
 # The example configuration is kneed's own --print-config of the built-in
 # defaults with every key commented out, so it never drifts from the code

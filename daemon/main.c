@@ -22,6 +22,7 @@
 #include "daemon/log.h"
 #include "daemon/modules.h"
 #include "daemon/sd.h"
+#include "daemon/state-dir.h"
 #include "sleeve/sleeve.h"
 
 #define EXIT_USAGE 64
@@ -61,6 +62,14 @@ static void quit(Daemon *d, int status)
     if (d->exit_status == 0)
         d->exit_status = status;
     g_main_loop_quit(d->loop);
+}
+
+/* The state directory is decided in one place (daemon/state-dir.h). */
+static void resolve_state_dir(KnConfig *config, GBusType bus_type)
+{
+    g_free(config->driver_opts.state_dir);
+    config->driver_opts.state_dir = kn_state_dir_resolve(config->state_dir,
+                                                         bus_type == G_BUS_TYPE_SESSION);
 }
 
 static void start_source(Daemon *d)
@@ -161,6 +170,7 @@ static gboolean on_reload_signal(gpointer user_data)
         kn_systemd_status(d->sd, "Reload failed: %s", error->message);
         return G_SOURCE_CONTINUE;
     }
+    resolve_state_dir(config, d->bus_type);
     if (kn_sleeve_config_changed(d->sleeve, kn_config_get_file(config))) {
         g_message("reopening the sleeve's lines with the new [button], [haptic], [led] settings");
         g_clear_pointer(&d->sleeve, kn_sleeve_free);
@@ -242,6 +252,7 @@ int main(int argc, char **argv)
         g_printerr("kneed: %s\n", error->message);
         return EXIT_CONFIG;
     }
+    resolve_state_dir(d.config, d.bus_type);
     if (print) {
         g_autofree char *text = kn_config_to_string(d.config);
 

@@ -16,8 +16,8 @@
  *   dispatch gets no further callback.
  *
  * Order within one batch of frames: stride and alert callbacks as the
- * analysis raises them (sample order), then status if something changed,
- * then live if the publication period has elapsed.
+ * analysis raises them (sample order), then frames, then status if
+ * something changed, then live if the publication period has elapsed.
  */
 #pragma once
 
@@ -61,6 +61,12 @@ typedef struct {
      * wall = CLOCK_MONOTONIC + change->new_offset_us.  Times stamped before
      * keep their value.  Then the status callback hears KN_CHANGED_CLOCK. */
     void (*clock)(gpointer data, const KnClockChange *change);
+
+    /* Every batch of frames the analysis accepted, as it took them (a
+     * value out of range already left out), after the batch's strides
+     * and alerts.  For the frame stream (kneectl record); costs nothing
+     * while no publisher sets it. */
+    void (*frames)(gpointer data, const struct kn_frame *frames, gsize n_frames);
 } KnPublisherOps;
 
 /* ops must outlive the registration (a static const table).  destroy (may

@@ -7,13 +7,17 @@
 
 extern const KnDriver kn_driver_sim;
 extern const KnDriver kn_driver_replay;
+extern const KnDriver kn_driver_iio;
 
 /* Walked in order by name; the first entry is the default source. */
 const KnDriver *const kn_drivers[] = {
     &kn_driver_sim,
     &kn_driver_replay,
+    &kn_driver_iio,
     NULL,
 };
+
+G_STATIC_ASSERT(KN_IIO_SENSORS == KN_SENSOR_COUNT);
 
 G_DEFINE_QUARK(kn-driver-error-quark, kn_driver_error)
 
@@ -32,6 +36,21 @@ const char *kn_sensor_id_to_string(KnSensorId id)
     return NULL;
 }
 
+const char *kn_sensor_state_to_string(KnSensorState state)
+{
+    switch (state) {
+    case KN_SENSOR_STATE_ABSENT:
+        return "absent";
+    case KN_SENSOR_STATE_STREAMING:
+        return "streaming";
+    case KN_SENSOR_STATE_FAILED:
+        return "failed";
+    case KN_SENSOR_STATE_UNCALIBRATED:
+        return "uncalibrated";
+    }
+    return "unknown";
+}
+
 void kn_driver_options_init(KnDriverOptions *opts)
 {
     memset(opts, 0, sizeof(*opts));
@@ -42,12 +61,15 @@ void kn_driver_options_init(KnDriverOptions *opts)
     opts->sim_speed = 1.0;
     opts->sim_battery_hours = 8.0;
     opts->replay_speed = 1.0;
+    kn_iio_options_init(&opts->iio);
 }
 
 void kn_driver_options_clear(KnDriverOptions *opts)
 {
     g_clear_pointer(&opts->replay_file, g_free);
     g_clear_pointer(&opts->clock, kn_clock_unref);
+    g_clear_pointer(&opts->state_dir, g_free);
+    kn_iio_options_clear(&opts->iio);
 }
 
 void kn_driver_options_copy(KnDriverOptions *dst, const KnDriverOptions *src)
@@ -59,6 +81,10 @@ void kn_driver_options_copy(KnDriverOptions *dst, const KnDriverOptions *src)
     dst->replay_file = g_strdup(src->replay_file);
     if (src->clock)
         dst->clock = kn_clock_ref(src->clock);
+    dst->state_dir = g_strdup(src->state_dir);
+    /* *dst = *src copied the pointers: give dst its own strings. */
+    kn_iio_options_init(&dst->iio);
+    kn_iio_options_copy(&dst->iio, &src->iio);
 }
 
 const KnDriver *kn_driver_lookup(const char *name)
@@ -142,6 +168,27 @@ void kn_device_close(KnDevice *dev)
 const KnDeviceStatus *kn_device_get_status(const KnDevice *dev)
 {
     return &dev->status;
+}
+
+gboolean kn_device_flex_raw_stats(KnDevice *dev, double since_t, KnFlexRawStats *ret,
+                                  GError **error)
+{
+    if (!dev->driver->flex_raw_stats) {
+        g_set_error(error, KN_DRIVER_ERROR, KN_DRIVER_ERROR_FAILED,
+                    "the %s source has no flexion sensor to calibrate", dev->driver->name);
+        return FALSE;
+    }
+    return dev->driver->flex_raw_stats(dev, since_t, ret, error);
+}
+
+gboolean kn_device_set_flex_calibration(KnDevice *dev, const KnFlexCal *cal, GError **error)
+{
+    if (!dev->driver->set_flex_calibration) {
+        g_set_error(error, KN_DRIVER_ERROR, KN_DRIVER_ERROR_FAILED,
+                    "the %s source has no flexion sensor to calibrate", dev->driver->name);
+        return FALSE;
+    }
+    return dev->driver->set_flex_calibration(dev, cal, error);
 }
 
 const char *kn_device_get_name(const KnDevice *dev)

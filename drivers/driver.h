@@ -37,6 +37,8 @@
 #include "analysis/frame.h"
 #include "analysis/params.h"
 #include "clock/clock.h"
+#include "drivers/flex-cal.h"
+#include "drivers/iio-options.h"
 #include "drivers/sim-model.h"
 
 G_BEGIN_DECLS
@@ -62,12 +64,28 @@ typedef enum {
 /* "flex", "thigh", "shank"; NULL for an invalid id. */
 const char *kn_sensor_id_to_string(KnSensorId id);
 
-#define KN_SENSOR_ERROR_MAX 128
+#define KN_SENSOR_ERROR_MAX 256
+#define KN_SENSOR_DEVICE_MAX 192
+
+/* What a sensor group is doing.  Timer-paced sources leave it ABSENT and
+ * set present; the core reads that as STREAMING. */
+typedef enum {
+    KN_SENSOR_STATE_ABSENT = 0,    /* the source has no such sensor */
+    KN_SENSOR_STATE_STREAMING,     /* delivering values */
+    KN_SENSOR_STATE_FAILED,        /* configured but not delivering: last_error says why */
+    KN_SENSOR_STATE_UNCALIBRATED,  /* delivering raw values that cannot be turned into degrees */
+} KnSensorState;
+
+/* "absent", "streaming", "failed", "uncalibrated". */
+const char *kn_sensor_state_to_string(KnSensorState state);
 
 typedef struct {
     gboolean present;              /* delivering values */
     double rate_hz;                /* nominal sample rate; 0 when absent */
     char last_error[KN_SENSOR_ERROR_MAX];  /* "" when none ever */
+    KnSensorState state;
+    double requested_hz;           /* the configured rate, 0 when the source has none */
+    char device[KN_SENSOR_DEVICE_MAX];     /* the hardware found, "" when none */
 } KnSensorStatus;
 
 typedef struct {
@@ -87,6 +105,11 @@ typedef struct {
      * last more than KN_DEVICE_QUIET_S; the daemon's watchdog tells a
      * meant silence from a stalled source by it (kneed(8)). */
     gint64 idle_until_us;
+    /* The flexion sensor's calibration in use (n == 0: none, or the
+     * source needs none) and whether it is the runner's own (kneectl
+     * calibrate flex, kept in the state directory) or kneed.conf's. */
+    KnFlexCal flex_cal;
+    gboolean flex_cal_stored;
 } KnDeviceStatus;
 
 #define KN_DEVICE_QUIET_S 1.0
@@ -110,6 +133,12 @@ typedef struct {
     char *replay_file;             /* recording format v1 */
     double replay_speed;           /* 1 = real time, 0 = as fast as possible */
     gboolean replay_loop;          /* start over at the end (times keep increasing) */
+
+    /* "iio" */
+    KnIioOptions iio;
+    /* kneed's state directory (daemon/state-dir.h), where the runner's
+     * flexion-sensor calibration is kept; NULL: nothing is stored. */
+    char *state_dir;
 } KnDriverOptions;
 
 void kn_driver_options_init(KnDriverOptions *opts);
@@ -117,6 +146,15 @@ void kn_driver_options_clear(KnDriverOptions *opts);
 void kn_driver_options_copy(KnDriverOptions *dst, const KnDriverOptions *src);
 
 typedef struct _KnDevice KnDevice;
+
+/* The flexion sensor's raw ADC values over a window. */
+typedef struct {
+    guint n;                       /* samples */
+    double mean, sd;               /* of the raw values */
+    double t_first, t_last;        /* source time of the first and last */
+    double full_scale;             /* largest raw magnitude the ADC channel gives */
+    double rate_hz;                /* of the channel */
+} KnFlexRawStats;
 
 typedef struct {
     /* New frames in time order; t_s strictly increases within and across
@@ -148,6 +186,12 @@ typedef struct {
     void (*stop)(KnDevice *dev);
     /* Frees the instance (after stop). */
     void (*close)(KnDevice *dev);
+    /* Optional, sources with a flexion sensor read through an ADC: the raw
+     * values since source time since_t (for a calibration), and a new
+     * calibration (validated, stored, used from then on). */
+    gboolean (*flex_raw_stats)(KnDevice *dev, double since_t, KnFlexRawStats *ret,
+                               GError **error);
+    gboolean (*set_flex_calibration)(KnDevice *dev, const KnFlexCal *cal, GError **error);
 } KnDriver;
 
 /* The instance header every driver embeds first.  Drivers fill status and
@@ -179,6 +223,11 @@ void kn_device_stop(KnDevice *dev);
 /* Stops if needed, runs the destroy notify, frees.  Accepts NULL. */
 void kn_device_close(KnDevice *dev);
 const KnDeviceStatus *kn_device_get_status(const KnDevice *dev);
+/* The driver's flex hooks; KN_DRIVER_ERROR_FAILED "not supported" when
+ * it has none (a simulated sleeve, a replay). */
+gboolean kn_device_flex_raw_stats(KnDevice *dev, double since_t, KnFlexRawStats *ret,
+                                  GError **error);
+gboolean kn_device_set_flex_calibration(KnDevice *dev, const KnFlexCal *cal, GError **error);
 const char *kn_device_get_name(const KnDevice *dev);
 gboolean kn_device_is_running(const KnDevice *dev);
 

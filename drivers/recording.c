@@ -554,6 +554,15 @@ gboolean kn_recording_writer_write(KnRecordingWriter *w, const struct kn_frame *
     return check_io(w, error);
 }
 
+gboolean kn_recording_writer_comment(KnRecordingWriter *w, const char *text, GError **error)
+{
+    /* One line, whatever the text holds. */
+    g_autofree char *line = g_strdelimit(g_strdup(text), "\r\n", ' ');
+
+    fprintf(w->fp, "# %s\n", line);
+    return check_io(w, error);
+}
+
 gboolean kn_recording_writer_close(KnRecordingWriter *w, GError **error)
 {
     gboolean ok = TRUE;

@@ -73,6 +73,8 @@ KnRecordingWriter *kn_recording_writer_new(const char *path, const KnRecordingMe
 /* Absent groups in the frame are written as empty cells. */
 gboolean kn_recording_writer_write(KnRecordingWriter *w, const struct kn_frame *frame,
                                    GError **error);
+/* A comment line "# text" (a note in the stream: a gap, a restart). */
+gboolean kn_recording_writer_comment(KnRecordingWriter *w, const char *text, GError **error);
 /* Flushes and closes; frees w whatever the result. */
 gboolean kn_recording_writer_close(KnRecordingWriter *w, GError **error);
 void kn_recording_writer_free(KnRecordingWriter *w);

@@ -11,6 +11,7 @@
  * consistent.
  */
 #include <glib.h>
+#include <math.h>
 #include <string.h>
 
 #include "daemon/core.h"
@@ -29,6 +30,9 @@ static const char *const not_called[] = {
     "GetThresholds",         /* no arguments, reads only */
     "DescribeThresholds",    /* no arguments, reads only */
     "ListPainMarks",         /* no arguments, reads only */
+    "MeasureFlex",           /* no arguments; answers from a second of the sensor */
+    "GetFlexCalibration",    /* no arguments, reads only */
+    "OpenFrameStream",       /* no arguments; needs the caller's credentials from a bus */
     NULL
 };
 
@@ -121,6 +125,23 @@ static gboolean call(const char *method, GVariant *args, GError **error)
 
         g_variant_get(args, "(u)", &s);
         return kn_core_open_pairing_window(core, s, error);
+    }
+    if (g_str_equal(method, "SetFlexCalibration")) {
+        g_autoptr(GVariant) points = g_variant_get_child_value(args, 0);
+        KnFlexCal cal;
+        char msg[256];
+
+        if (!kn_dbus_args_flex_points(points, &cal, error))
+            return FALSE;
+        FUZZ_CHECK(cal.n <= KN_FLEX_CAL_MAX_POINTS);
+        /* What the driver will check (this core has no source to store it). */
+        if (kn_flex_cal_validate(&cal, msg, sizeof(msg)) == 0) {
+            FUZZ_CHECK(cal.n >= 2);
+            for (guint i = 1; i < cal.n; i++)
+                FUZZ_CHECK(cal.p[i].raw > cal.p[i - 1].raw);
+            FUZZ_CHECK(isfinite(kn_flex_cal_apply(&cal, cal.p[0].raw)));
+        }
+        return kn_core_set_flex_calibration(core, &cal, error);
     }
     if (g_str_equal(method, "StartSession"))
         return kn_core_start_session(core, NULL, error);

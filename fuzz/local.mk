@@ -32,7 +32,7 @@ FUZZ_DAEMON_LDADD = sleeve/libkneesleeve.a sleeve/libkneesleevecore.a \
 	daemon/libkneeble.a dbus/libkneedbusble.a daemon/libkneedcore.a \
 	dbus/libkneedbus.a drivers/libkneedrivers.a clock/libkneeclock.a \
 	analysis/libkneeanalysis.a \
-	$(GLIB_LIBS) $(SYSTEMD_LIBS) $(GPIOD_LIBS) -lm
+	$(GLIB_LIBS) $(SYSTEMD_LIBS) $(GPIOD_LIBS) $(IIO_LIBS) -lm
 
 fuzz_fuzz_gatt_control_SOURCES = fuzz/fuzz-gatt-control.c $(FUZZ_REPLAY)
 fuzz_fuzz_gatt_control_CFLAGS = $(FUZZ_C_CFLAGS)

@@ -96,6 +96,12 @@ def config():
           'bias = pull-up\ndebounce_ms = 20\ndouble_ms = 400\nlong_ms = 1500\n'
           '[haptic]\nchip = gpiochip0\nline = 27\nalerts = warning\nmetronome = true\n'
           '[led]\nchip = /dev/gpiochip0\nline = GPIO22\n')
+    write('config', 'sensors', '[daemon]\nsource = iio\nstate_dir = /var/lib/kneed\n'
+          '[thigh]\ndevice = bmi160\nbus = 1-0068\ntrigger = hrt0\nrate_hz = 1000\n'
+          'mount_matrix = 0, 1, 0; -1, 0, 0; 0, 0, 1\n'
+          '[shank]\ndevice = lsm6dsl_accel\ngyro_device = lsm6dsl_gyro\n'
+          '[flex]\ndevice = ads1015\nchannel = voltage0-voltage1\ntrigger = own\nrate_hz = 250\n'
+          'calibration = 100:-5, 900:0, 1500:45, 2000:120\n')
     write('config', 'unknown-section', '[kneee]\nx = 1\n')
     write('config', 'not-key-value', '[daemon]\nnot a key value pair\n')
 
@@ -118,6 +124,7 @@ def dbus():
         'stop-session': ('StopSession', '()', ()),
         'mark-pain': ('MarkPain', '()', ()),
         'score-pain-mark': ('ScorePainMark', '(tusss)', (1, 8, 'front', 'during', 'stairs')),
+        'set-flex-calibration': ('SetFlexCalibration', '(a(dd))', ([(1200.0, 0.0), (1800.0, 90.0)],)),
     }
     for name, (method, sig, args) in calls.items():
         data = GLib.Variant(sig, args).get_data_as_bytes().get_data()

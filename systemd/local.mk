@@ -4,6 +4,9 @@ systemdsystemunit_DATA = systemd/kneed.service
 CLEANFILES += systemd/kneed.service
 EXTRA_DIST += systemd/kneed.service.in systemd/kneed.sysusers systemd/kneed.tmpfiles
 
+# The IIO devices' nodes and attributes for the iio group (docs/iio.md).
+dist_udevrules_DATA = systemd/60-kneed-iio.rules
+
 systemd/kneed.service: $(srcdir)/systemd/kneed.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) systemd && \
 	$(SED) -e 's|@sbindir[@]|$(sbindir)|g' $(srcdir)/systemd/kneed.service.in > $@.tmp && \

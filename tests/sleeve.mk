@@ -29,7 +29,8 @@ tests_test_sleeve_config_LDADD = $(TEST_DAEMON_LDADD) $(GPIOD_LIBS)
 # The real libgpiod on a GPIO chip emulated by umockdev, in-process.
 check_PROGRAMS += tests/test-sleeve-gpio
 TESTS += tests/test-sleeve-gpio
-tests_test_sleeve_gpio_SOURCES = tests/test-sleeve-gpio.c tests/gpio-mock.h tests/gpio-mock.c
+tests_test_sleeve_gpio_SOURCES = tests/test-sleeve-gpio.c tests/gpio-mock.h tests/gpio-mock.c \
+	tests/umockdev-helpers.h tests/umockdev-helpers.c
 tests_test_sleeve_gpio_CFLAGS = $(TEST_C_CFLAGS) $(UMOCKDEV_CFLAGS) $(GPIOD_CFLAGS)
 tests_test_sleeve_gpio_LDADD = sleeve/libkneesleeve.a sleeve/libkneesleevecore.a \
 	$(TEST_DAEMON_LDADD) $(UMOCKDEV_LIBS) $(GPIOD_LIBS)

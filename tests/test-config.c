@@ -223,7 +223,7 @@ static const struct {
     { "bad-side", "[daemon]\nside = middle\n",
       "FILE:2: [daemon] side: 'middle' is not left or right" },
     { "bad-source", "[daemon]\n\nsource = magic\n",
-      "FILE:3: [daemon] source: unknown source 'magic' (simulated, replay)" },
+      "FILE:3: [daemon] source: unknown source 'magic' (simulated, replay, iio)" },
     { "batch-range", "[daemon]\nbatch_ms = 0\n",
       "FILE:2: [daemon] batch_ms: 0 is outside 1..1000" },
     { "publish-nan", "[daemon]\npublish_hz = fast\n",

@@ -93,7 +93,7 @@ class KneectlTest(TmpDirTestCase):
         r = kneectl(self.env, '--session', 'status')
         self.assertEqual(r.returncode, 0, r.stderr)
         for text in ('kneed %s on the session bus' % VERSION, 'State:         streaming',
-                     'Source:        replay', 'flex   present     200 Hz',
+                     'Source:        replay', 'flex   streaming       200 Hz',
                      'thigh  absent', 'Session:       none',
                      "Clock:         the board's clock (not set since kneed started)"):
             self.assertIn(text, r.stdout)

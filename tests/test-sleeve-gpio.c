@@ -33,6 +33,7 @@
 #include "sleeve/led.h"
 #include "sleeve/sleeve.h"
 #include "tests/gpio-mock.h"
+#include "tests/umockdev-helpers.h"
 
 #define MS 1000
 enum { BUTTON = 0, MOTOR = 1, LED = 2, SPARE = 3 };
@@ -881,48 +882,12 @@ static void test_config_changed(Fixture *f, gconstpointer data)
                      GPIOHANDLE_REQUEST_OUTPUT | GPIOHANDLE_REQUEST_ACTIVE_LOW);
 }
 
-/* ---- under umockdev ---- */
-
-/* The preload must be in place before the program starts: run again with
- * it when it is not.  ASan wants its runtime first in the library list;
- * the preload comes first, which is harmless for it. */
-#define PRELOAD "libumockdev-preload.so.0"
-
-/* Automake's tap-driver.sh reads the plan's SKIP and wants status 0
- * (docs/testing.md); by hand, 77. */
-static int skip_status(void)
-{
-    return g_getenv("KNEED_TEST_TAP") ? 0 : 77;
-}
-
-static void ensure_preload(char **argv)
-{
-    const char *preload = g_getenv("LD_PRELOAD");
-    g_autofree char *asan = NULL;
-    g_autofree char *both = NULL;
-
-    if (preload && strstr(preload, "umockdev-preload"))
-        return;
-    if (g_getenv("KNEED_TEST_REEXEC")) {
-        printf("1..0 # SKIP umockdev's preload library did not load (install umockdev)\n");
-        exit(skip_status());
-    }
-    both = preload && *preload ? g_strconcat(PRELOAD, ":", preload, NULL) : g_strdup(PRELOAD);
-    g_setenv("LD_PRELOAD", both, TRUE);
-    asan = g_strconcat(g_getenv("ASAN_OPTIONS") ? g_getenv("ASAN_OPTIONS") : "",
-                       g_getenv("ASAN_OPTIONS") ? ":" : "", "verify_asan_link_order=0", NULL);
-    g_setenv("ASAN_OPTIONS", asan, TRUE);
-    g_setenv("KNEED_TEST_REEXEC", "1", TRUE);
-    execv("/proc/self/exe", argv);
-    printf("1..0 # SKIP cannot run under umockdev: %s\n", g_strerror(errno));
-    exit(skip_status());
-}
-
 int main(int argc, char **argv)
 {
     const char *slow = g_getenv("KNEED_TEST_SLOWDOWN");
 
-    ensure_preload(argv);
+    /* The preload must be in place before the program starts. */
+    kn_test_under_umockdev(argc, argv);
     if (slow && g_ascii_strtod(slow, NULL) >= 1)
         slowdown = g_ascii_strtod(slow, NULL);
     g_test_init(&argc, &argv, NULL);
