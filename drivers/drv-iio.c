@@ -18,6 +18,13 @@
  * closed: its sensor is "failed" with the reason, the frames go on with
  * what remains, and it is opened again after 0.5, 1, 2, ... 30 s.  Nothing
  * here polls a file descriptor on a timer.
+ *
+ * Time.  Every time and timer is the options' clock's (clock/clock.h, the
+ * core's), so a test can move it.  A silence that is meant is said
+ * (KnDeviceStatus.idle_until_us, for the daemon's watchdog): every device
+ * failed, until the next retry; or none of the open devices has a stream
+ * to deliver (a flexion sensor alone, not calibrated yet), for as long as
+ * that lasts.
  */
 #define G_LOG_DOMAIN "kneed-drivers"
 
@@ -38,6 +45,9 @@
 #define MAX_EMPTY_WAKEUPS 64      /* "readable" with nothing to read: a broken fd */
 #define FRAME_CHUNK 512
 #define FLEX_RAW_KEEP 4096        /* raw flex samples kept for a calibration, 16 s at 250 Hz */
+/* Quiet without an end (an uncalibrated flexion sensor alone): said a
+ * day at a time, renewed by the wake-ups. */
+#define QUIET_OPEN_US (G_USEC_PER_SEC * G_GINT64_CONSTANT(86400))
 #define CAL_FILE "flex-calibration.conf"
 #define CAL_GROUP "flex-calibration"
 
@@ -77,6 +87,7 @@ struct _KnIioDevice {
 static void slot_fail(Slot *s, const char *format, ...) G_GNUC_PRINTF(2, 3);
 static void pick_leader(KnIioDevice *d, gint64 now);
 static void update_status(KnIioDevice *d);
+static void declare_quiet(KnIioDevice *d);
 
 static double source_time(const KnIioDevice *d, gint64 us)
 {
@@ -320,6 +331,8 @@ static gboolean process(KnIioDevice *d, gint64 now)
     }
     emit(d, now);
     arm_watchdog(d, now);
+    if (d->parent.running)
+        declare_quiet(d);
     return failed;
 }
 
@@ -445,10 +458,46 @@ static void sensor_status(const KnIioDevice *d, KnSensorId sensor, KnSensorStatu
     }
 }
 
+static gboolean any_stream(const KnIioDevice *d)
+{
+    for (int i = 0; i < KN_IIO_PART_COUNT; i++) {
+        const Slot *s = &d->slots[i];
+
+        for (guint k = 0; slot_open(s) && k < s->part.n_streams; k++)
+            if (kn_iio_align_is_active(d->align, s->part.streams[k].stream))
+                return TRUE;
+    }
+    return FALSE;
+}
+
+/* driver.h's idle_until_us: the next retry when every device failed, a
+ * day on (renewed half way) when the open ones have nothing to deliver,
+ * else 0. */
+static void declare_quiet(KnIioDevice *d)
+{
+    gint64 now = kn_clock_now(d->clock), until = 0;
+
+    if (!any_open(d)) {
+        for (int i = 0; i < KN_IIO_PART_COUNT; i++) {
+            gint64 t = kn_timer_get_deadline(d->slots[i].retry);
+
+            if (t >= 0 && (until == 0 || t < until))
+                until = t;
+        }
+    } else if (!any_stream(d)) {
+        until = d->parent.status.idle_until_us;
+        if (until - now < QUIET_OPEN_US / 2)
+            until = now + QUIET_OPEN_US;
+    }
+    kn_device_set_idle_until(&d->parent, until);
+}
+
 static void update_status(KnIioDevice *d)
 {
     KnDeviceStatus *st = &d->parent.status;
     gboolean changed = FALSE;
+
+    declare_quiet(d);
 
     for (int i = 0; i < KN_SENSOR_COUNT; i++) {
         KnSensorStatus s;
