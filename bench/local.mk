@@ -5,10 +5,11 @@ check_PROGRAMS += $(bench_programs)
 
 bench_bench_analysis_SOURCES = bench/bench-analysis.c
 bench_bench_analysis_CFLAGS = $(AM_CFLAGS) -O2
-bench_bench_analysis_LDADD = drivers/libkneedrivers.a analysis/libkneeanalysis.a $(GLIB_LIBS) -lm
+bench_bench_analysis_LDADD = drivers/libkneedrivers.a clock/libkneeclock.a analysis/libkneeanalysis.a $(GLIB_LIBS) -lm
 
 bench_bench_sim_SOURCES = bench/bench-sim.c
-bench_bench_sim_LDADD = drivers/libkneedrivers.a analysis/libkneeanalysis.a -lm
+bench_bench_sim_LDADD = drivers/libkneedrivers.a clock/libkneeclock.a analysis/libkneeanalysis.a \
+	$(GLIB_LIBS) -lm
 
 bench_programs += bench/bench-daemon
 bench_bench_daemon_SOURCES = bench/bench-daemon.c bench/bench-util.h bench/bench-util.c
@@ -21,5 +22,5 @@ bench_bench_iio_SOURCES = bench/bench-iio.c bench/bench-util.h bench/bench-util.
 	tests/umockdev-helpers.h tests/umockdev-helpers.c
 bench_bench_iio_CPPFLAGS = $(AM_CPPFLAGS) -DKNEED_TOP_SRCDIR=\"$(abs_top_srcdir)\"
 bench_bench_iio_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(UMOCKDEV_CFLAGS)
-bench_bench_iio_LDADD = drivers/libkneedrivers.a analysis/libkneeanalysis.a $(UMOCKDEV_LIBS) $(IIO_LIBS) \
+bench_bench_iio_LDADD = drivers/libkneedrivers.a clock/libkneeclock.a analysis/libkneeanalysis.a $(UMOCKDEV_LIBS) $(IIO_LIBS) \
 	$(GLIB_LIBS) -lm

@@ -141,6 +141,11 @@ int kn_cmd_status(int argc, char **argv)
     }
     if (kn_live_dict_double(p, "CoachingTarget", 0) > 0)
         printf("Coaching:      towards %.0f steps/min\n", kn_live_dict_double(p, "CoachingTarget", 0));
+    /* Whose time the wall times above are (docs/dbus-api.md, "Time"). */
+    printf("Clock:         %s%s\n",
+           g_strcmp0(kn_live_dict_string(p, "WallClockSource", ""), "client") == 0
+               ? "a client's time" : "the board's clock",
+           kn_live_dict_bool(p, "WallClockSet", FALSE) ? "" : " (not set since kneed started)");
     if (kn_live_dict_bool(p, "PairingWindowOpen", FALSE)) {
         g_autofree char *until = kn_live_format_time(kn_live_dict_int(p, "PairingWindowEnd", 0));
 

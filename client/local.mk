@@ -23,6 +23,7 @@ client_kneectl_SOURCES = \
 	client/params-cli.h client/params-cli.c
 client_kneectl_LDADD = \
 	drivers/libkneedrivers.a \
+	clock/libkneeclock.a \
 	analysis/libkneeanalysis.a \
 	$(GLIB_LIBS) $(JSON_GLIB_LIBS) -lm
 

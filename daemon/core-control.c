@@ -144,7 +144,7 @@ static void marks_changed(KnCore *c)
 
 gboolean kn_core_mark_pain(KnCore *c, gint64 monotonic_us, guint64 *ret_id, GError **error)
 {
-    gint64 now = g_get_monotonic_time();
+    gint64 now = kn_clock_now(c->clock);
     KnPainMark mark = { 0 };
 
     if (monotonic_us == 0)
@@ -156,7 +156,7 @@ gboolean kn_core_mark_pain(KnCore *c, gint64 monotonic_us, guint64 *ret_id, GErr
     }
     mark.id = ++c->last_mark_id;
     mark.monotonic_us = monotonic_us;
-    mark.wall_us = kn_core_get_wall_clock(c) - (now - monotonic_us);
+    mark.wall_us = kn_clock_to_wall(c->clock, monotonic_us);
     mark.session_id = c->status.session_active ? c->status.session_id : 0;
     if (c->pain_marks->len == KN_PAIN_MARKS_MAX) {
         const KnPainMark *old = &g_array_index(c->pain_marks, KnPainMark, 0);
@@ -324,20 +324,66 @@ gboolean kn_core_set_param(KnCore *c, enum kn_param_id id, double value, GError 
 
 gboolean kn_core_set_wall_clock(KnCore *c, gint64 unix_us, GError **error)
 {
-    gint64 old_offset = c->wall_offset_us;
-
     if (unix_us < MIN_WALL_CLOCK_US || unix_us >= MAX_WALL_CLOCK_US) {
         g_set_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE,
                     "time %" G_GINT64_FORMAT " us is not between 2020 and 2100", unix_us);
         return FALSE;
     }
-    c->wall_offset_us = unix_us - g_get_real_time();
-    c->status.wall_clock_set = TRUE;
-    if (c->status.pairing_window_open)
-        c->status.pairing_window_end_wall_us += c->wall_offset_us - old_offset;
-    g_info("wall clock set (offset %+.3f s)", c->wall_offset_us / 1e6);
-    kn_core_mark_changed(c, KN_CHANGED_CLOCK | (c->status.pairing_window_open ? KN_CHANGED_PAIRING : 0));
+    /* kn_core_on_clock_changed() does the rest. */
+    kn_clock_set_wall(c->clock, unix_us);
     return TRUE;
+}
+
+/* The one log line of a change of the mapping. */
+static void log_clock_change(const KnClockChange *ch)
+{
+    double moved = (ch->new_offset_us - ch->old_offset_us) / 1e6;
+
+    switch (ch->reason) {
+    case KN_CLOCK_SET:
+        g_message("wall clock set by a client: %+.3f s", moved);
+        break;
+    case KN_CLOCK_STEPPED:
+        if (ch->old_source == KN_WALL_CLIENT)
+            g_message("system clock stepped by %+.3f s: the wall clock follows it again "
+                      "instead of the time a client set (%+.3f s)", ch->system_us / 1e6, moved);
+        else
+            g_message("system clock stepped by %+.3f s: the wall clock follows it",
+                      ch->system_us / 1e6);
+        break;
+    case KN_CLOCK_RESUMED:
+        g_message("resumed after %.3f s asleep: the wall clock moves on by as much",
+                  ch->system_us / 1e6);
+        break;
+    }
+}
+
+/* The mapping changed: what was stamped keeps its time, what lies ahead
+ * (the pairing window's end) follows the new mapping. */
+void kn_core_on_clock_changed(KnClock *clock, const KnClockChange *ch, gpointer user_data)
+{
+    KnCore *c = user_data;
+    KnChange changed = KN_CHANGED_CLOCK;
+
+    log_clock_change(ch);
+    c->status.wall_offset_us = ch->new_offset_us;
+    c->status.wall_clock_source = ch->source;
+    if (ch->reason != KN_CLOCK_RESUMED)
+        c->status.wall_clock_set = TRUE;
+    if (c->status.pairing_window_open) {
+        c->status.pairing_window_end_wall_us = kn_clock_to_wall(clock, c->pairing_deadline_us);
+        changed |= KN_CHANGED_PAIRING;
+    }
+    kn_core_publishers_begin(c);
+    for (guint i = 0; i < c->publishers->len; i++) {
+        Publisher *p = kn_core_publisher_at(c, i);
+
+        if (!p || !p->ops->clock)
+            continue;
+        p->ops->clock(p->data, ch);
+    }
+    kn_core_publishers_end(c);
+    kn_core_mark_changed(c, changed);
 }
 
 gboolean kn_core_identify(KnCore *c, guint duration_ms, GError **error)
@@ -390,13 +436,9 @@ void kn_core_stop_coaching(KnCore *c)
     kn_core_mark_changed(c, KN_CHANGED_COACHING);
 }
 
-static gboolean pairing_timeout(gpointer user_data)
+void kn_core_pairing_timeout(KnTimer *timer, gpointer user_data)
 {
-    KnCore *c = user_data;
-
-    c->pairing_timeout_id = 0;
-    kn_core_close_pairing_window(c);
-    return G_SOURCE_REMOVE;
+    kn_core_close_pairing_window(user_data);
 }
 
 gboolean kn_core_open_pairing_window(KnCore *c, guint seconds, GError **error)
@@ -406,10 +448,11 @@ gboolean kn_core_open_pairing_window(KnCore *c, guint seconds, GError **error)
                     "pairing window of %u s outside 1..600", seconds);
         return FALSE;
     }
-    g_clear_handle_id(&c->pairing_timeout_id, g_source_remove);
-    c->pairing_timeout_id = g_timeout_add_seconds(seconds, pairing_timeout, c);
+    /* On the monotonic clock: a clock step does not shorten the window. */
+    c->pairing_deadline_us = kn_clock_now(c->clock) + (gint64) seconds * G_USEC_PER_SEC;
+    kn_timer_start_at(c->pairing_timer, c->pairing_deadline_us);
     c->status.pairing_window_open = TRUE;
-    c->status.pairing_window_end_wall_us = kn_core_get_wall_clock(c) + (gint64) seconds * G_USEC_PER_SEC;
+    c->status.pairing_window_end_wall_us = kn_clock_to_wall(c->clock, c->pairing_deadline_us);
     g_message("pairing window open for %u s", seconds);
     kn_core_mark_changed(c, KN_CHANGED_PAIRING);
     return TRUE;
@@ -417,7 +460,7 @@ gboolean kn_core_open_pairing_window(KnCore *c, guint seconds, GError **error)
 
 void kn_core_close_pairing_window(KnCore *c)
 {
-    g_clear_handle_id(&c->pairing_timeout_id, g_source_remove);
+    kn_timer_stop(c->pairing_timer);
     if (!c->status.pairing_window_open)
         return;
     c->status.pairing_window_open = FALSE;

@@ -21,17 +21,14 @@
 typedef struct {
     KnCore *core;
     double since_t;
-    GSource *timer;
+    KnTimer *timer;               /* on the core's clock */
 } Measure;
 
 static void measure_free(gpointer data)
 {
     Measure *m = data;
 
-    if (m->timer) {
-        g_source_destroy(m->timer);
-        g_source_unref(m->timer);
-    }
+    kn_timer_free(m->timer);
     g_free(m);
 }
 
@@ -71,10 +68,10 @@ static double source_now(KnCore *c)
 {
     const KnDeviceStatus *st = kn_device_get_status(c->device);
 
-    return (double) (g_get_monotonic_time() - st->time_origin_us) / 1e6;
+    return (double) (kn_clock_now(c->clock) - st->time_origin_us) / 1e6;
 }
 
-static gboolean measure_done(gpointer user_data)
+static void measure_done(KnTimer *timer, gpointer user_data)
 {
     GTask *task = user_data;
     Measure *m = g_task_get_task_data(task);
@@ -82,7 +79,6 @@ static gboolean measure_done(gpointer user_data)
     g_autoptr(GError) error = NULL;
     KnFlexRawStats st;
 
-    g_clear_pointer(&m->timer, g_source_unref);
     g_ptr_array_remove(c->flex_measures, task);
     if (!supported(c, &error)) {
         g_task_return_error(task, g_steal_pointer(&error));
@@ -100,8 +96,8 @@ static gboolean measure_done(gpointer user_data)
         g_info("flexion sensor: raw %.1f ± %.1f over %u samples", st.mean, st.sd, st.n);
         g_task_return_pointer(task, g_memdup2(&st, sizeof(st)), g_free);
     }
+    /* May free the task's data, and this timer with it (clock.h allows). */
     g_object_unref(task);
-    return G_SOURCE_REMOVE;
 }
 
 void kn_core_measure_flex_async(KnCore *c, GCancellable *cancellable,
@@ -127,10 +123,9 @@ void kn_core_measure_flex_async(KnCore *c, GCancellable *cancellable,
     m = g_new0(Measure, 1);
     m->core = c;
     m->since_t = source_now(c);
-    m->timer = g_timeout_source_new((guint) (FLEX_WINDOW_S * 1000) + FLEX_GRACE_MS);
-    g_source_set_callback(m->timer, measure_done, task, NULL);
-    g_source_set_static_name(m->timer, "kneed flex measure");
-    g_source_attach(m->timer, g_main_context_get_thread_default());
+    m->timer = kn_timer_new(c->clock, "kneed flex measure", measure_done, task);
+    kn_timer_start_in(m->timer, (gint64) (FLEX_WINDOW_S * G_USEC_PER_SEC) +
+                      FLEX_GRACE_MS * 1000);
     g_task_set_task_data(task, m, measure_free);
     g_ptr_array_add(c->flex_measures, task);
     g_info("flexion sensor: measuring a pose");

@@ -16,7 +16,9 @@ typedef struct {
 } Publisher;
 
 struct _KnCore {
-    KnCoreOptions opts;
+    KnCoreOptions opts;           /* opts.clock unused: see clock */
+    KnClock *clock;
+    guint clock_handler;
     struct kn_analysis *analysis;
     KnDevice *device;
     KnCoreStatus status;
@@ -32,8 +34,7 @@ struct _KnCore {
     gint64 batch_arrival_us;
     gint64 next_live_us;
     double published_live_t;      /* live.t_s last published */
-
-    gint64 wall_offset_us;
+    gint64 last_frames_us;        /* last batch, or the source's start */
 
     gboolean battery_external;    /* kn_core_set_battery: the source's is not used */
 
@@ -45,9 +46,10 @@ struct _KnCore {
 
     GPtrArray *calibrations;      /* GTask*, all answered by one calibration */
     double calibration_start_t;
-    guint calibration_timeout_id;
+    KnTimer *calibration_timer;
 
-    guint pairing_timeout_id;
+    KnTimer *pairing_timer;
+    gint64 pairing_deadline_us;   /* monotonic end of the open window */
 
     GArray *pain_marks;           /* KnPainMark, oldest first, at most KN_PAIN_MARKS_MAX */
     guint64 last_mark_id;
@@ -64,5 +66,9 @@ Publisher *kn_core_publisher_at(KnCore *c, guint i);
 void kn_core_mark_changed(KnCore *c, KnChange what);
 /* Numbers, stamps and hands an alert to every publisher. */
 void kn_core_emit_alert(KnCore *c, KnAlertEvent *ev);
+/* The core's clock changed its mapping (core-control.c). */
+void kn_core_on_clock_changed(KnClock *clock, const KnClockChange *change, gpointer user_data);
+/* The pairing window's time is up (core-control.c). */
+void kn_core_pairing_timeout(KnTimer *timer, gpointer user_data);
 /* Answers every flex measurement in flight with this error. */
 void kn_core_flex_cancel(KnCore *c, GQuark domain, int code, const char *message);

@@ -10,7 +10,7 @@
 
 /* A calibration works on this much fresh signal (the analysis uses its
  * last second), and gives up if the source has not delivered it within
- * the window plus this grace, in wall time. */
+ * the window plus this grace, in monotonic time. */
 #define CALIBRATION_WINDOW_S 1.0
 #define CALIBRATION_GRACE_S 2.0
 /* A sensor the source says is there but that sent nothing for this long
@@ -33,6 +33,21 @@ const char *kn_state_to_string(KnState state)
         return "degraded";
     case KN_STATE_CALIBRATING:
         return "calibrating";
+    }
+    return "unknown";
+}
+
+const char *kn_liveness_to_string(KnLiveness liveness)
+{
+    switch (liveness) {
+    case KN_LIVENESS_STREAMING:
+        return "streaming";
+    case KN_LIVENESS_NO_SOURCE:
+        return "no-source";
+    case KN_LIVENESS_QUIET:
+        return "quiet";
+    case KN_LIVENESS_STALLED:
+        return "stalled";
     }
     return "unknown";
 }
@@ -363,7 +378,7 @@ static void calibration_finish(KnCore *c, int r, const struct kn_calibration *ca
     g_autoptr(GPtrArray) tasks = g_steal_pointer(&c->calibrations);
 
     c->calibrations = g_ptr_array_new_with_free_func(g_object_unref);
-    g_clear_handle_id(&c->calibration_timeout_id, g_source_remove);
+    kn_timer_stop(c->calibration_timer);
     for (guint i = 0; i < tasks->len; i++) {
         GTask *task = g_ptr_array_index(tasks, i);
 
@@ -406,13 +421,11 @@ static void calibration_try(KnCore *c)
     }
 }
 
-static gboolean calibration_timeout(gpointer user_data)
+static void calibration_timeout(KnTimer *timer, gpointer user_data)
 {
     KnCore *c = user_data;
 
-    c->calibration_timeout_id = 0;
     calibration_finish(c, -ETIMEDOUT, NULL, "the source stopped delivering frames");
-    return G_SOURCE_REMOVE;
 }
 
 void kn_core_calibrate_async(KnCore *c, GCancellable *cancellable,
@@ -420,7 +433,7 @@ void kn_core_calibrate_async(KnCore *c, GCancellable *cancellable,
 {
     g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
     const struct kn_live *live = kn_analysis_live(c->analysis);
-    double speed;
+    double speed, timeout_s;
 
     g_task_set_source_tag(task, kn_core_calibrate_async);
     if (!c->device || !kn_device_is_running(c->device) || isnan(c->stream_first_t)) {
@@ -438,9 +451,8 @@ void kn_core_calibrate_async(KnCore *c, GCancellable *cancellable,
         return;
     c->calibration_start_t = live->t_s;
     speed = c->status.speed > 0 ? c->status.speed : 1.0;
-    c->calibration_timeout_id =
-        g_timeout_add((guint) ((CALIBRATION_WINDOW_S / speed + CALIBRATION_GRACE_S) * 1000),
-                      calibration_timeout, c);
+    timeout_s = CALIBRATION_WINDOW_S / speed + CALIBRATION_GRACE_S;
+    kn_timer_start_in(c->calibration_timer, (gint64) (timeout_s * G_USEC_PER_SEC));
     g_info("calibrating: stand straight and still");
     update_state(c);
 }
@@ -617,7 +629,7 @@ static void maybe_publish_live(KnCore *c, gboolean force)
 {
     const struct kn_live *live = kn_analysis_live(c->analysis);
     gint64 period = (gint64) (1e6 / c->opts.publish_hz);
-    gint64 now = force ? g_get_monotonic_time() : c->batch_arrival_us;
+    gint64 now = force ? kn_clock_now(c->clock) : c->batch_arrival_us;
 
     if ((!force && now < c->next_live_us) || live->t_s == c->published_live_t)
         return;
@@ -647,7 +659,8 @@ static void on_frames(KnDevice *dev, const struct kn_frame *frames, gsize n, gpo
     struct kn_frame f;
 
     c->in_batch = TRUE;
-    c->batch_arrival_us = g_get_monotonic_time();
+    c->batch_arrival_us = kn_clock_now(c->clock);
+    c->last_frames_us = c->batch_arrival_us;
     if (tap)
         g_array_set_size(c->tapped, 0);
     for (gsize i = 0; i < n; i++) {
@@ -709,6 +722,7 @@ KnCore *kn_core_new(const KnCoreOptions *opts, GError **error)
         return NULL;
     c = g_new0(KnCore, 1);
     c->opts = *opts;
+    c->opts.clock = NULL;
     c->analysis = kn_analysis_new(&opts->params);
     if (!c->analysis) {
         g_free(c);
@@ -732,6 +746,12 @@ KnCore *kn_core_new(const KnCoreOptions *opts, GError **error)
     c->last_reject_t = NAN;
     c->published_live_t = NAN;
     kn_session_stats_init(&c->session);
+    c->clock = opts->clock ? kn_clock_ref(opts->clock) : kn_clock_new_system();
+    c->clock_handler = kn_clock_connect_changed(c->clock, kn_core_on_clock_changed, c);
+    c->status.wall_offset_us = kn_clock_wall_offset(c->clock);
+    c->status.wall_clock_source = kn_clock_wall_source(c->clock);
+    c->calibration_timer = kn_timer_new(c->clock, "kneed calibration", calibration_timeout, c);
+    c->pairing_timer = kn_timer_new(c->clock, "kneed pairing window", kn_core_pairing_timeout, c);
     return c;
 }
 
@@ -740,8 +760,9 @@ void kn_core_free(KnCore *c)
     if (!c)
         return;
     kn_core_clear_source(c);
-    g_clear_handle_id(&c->pairing_timeout_id, g_source_remove);
-    g_clear_handle_id(&c->calibration_timeout_id, g_source_remove);
+    g_clear_pointer(&c->pairing_timer, kn_timer_free);
+    g_clear_pointer(&c->calibration_timer, kn_timer_free);
+    kn_clock_disconnect(c->clock, c->clock_handler);
     /* Answers pending calibrations (they hold no reference to us). */
     for (guint i = 0; i < c->calibrations->len; i++)
         g_task_return_new_error(g_ptr_array_index(c->calibrations, i), G_IO_ERROR,
@@ -754,6 +775,7 @@ void kn_core_free(KnCore *c)
     g_array_unref(c->pain_marks);
     kn_analysis_free(c->analysis);
     g_free(c->source_name);
+    kn_clock_unref(c->clock);
     g_free(c);
 }
 
@@ -778,13 +800,20 @@ gboolean kn_core_set_source(KnCore *c, const KnDriver *driver, const KnDriverOpt
         .finished = on_device_finished,
     };
     g_autoptr(GError) local = NULL;
+    KnDriverOptions dopts;
     KnDevice *dev;
 
     kn_core_clear_source(c);
     memset(c->sensor_error, 0, sizeof(c->sensor_error));
     c->stream_first_t = NAN;
     c->last_reject_t = NAN;
-    dev = kn_device_open(driver, opts, &local);
+    /* The source paces itself by the core's clock. */
+    kn_driver_options_init(&dopts);
+    kn_driver_options_copy(&dopts, opts);
+    g_clear_pointer(&dopts.clock, kn_clock_unref);
+    dopts.clock = kn_clock_ref(c->clock);
+    dev = kn_device_open(driver, &dopts, &local);
+    kn_driver_options_clear(&dopts);
     if (dev) {
         kn_device_set_callbacks(dev, &callbacks, c, NULL);
         if (!kn_device_start(dev, &local))
@@ -800,7 +829,8 @@ gboolean kn_core_set_source(KnCore *c, const KnDriver *driver, const KnDriverOpt
     c->status.source = c->source_name;
     c->status.batch_ms = opts->batch_ms;
     c->opts.batch_ms = opts->batch_ms;
-    c->next_live_us = g_get_monotonic_time();
+    c->next_live_us = kn_clock_now(c->clock);
+    c->last_frames_us = c->next_live_us;
     c->pending |= KN_CHANGED_STATE | KN_CHANGED_SENSORS;
     copy_device_status(c);
     update_state(c);
@@ -841,6 +871,30 @@ const struct kn_params *kn_core_get_params(KnCore *c)
 
 gint64 kn_core_get_wall_clock(KnCore *c)
 {
-    return g_get_real_time() + c->wall_offset_us;
+    return kn_clock_wall(c->clock);
+}
+
+KnClock *kn_core_get_clock(KnCore *c)
+{
+    return c->clock;
+}
+
+KnLiveness kn_core_get_liveness(KnCore *c, gint64 *ret_silent_us)
+{
+    gint64 now = kn_clock_now(c->clock);
+    gint64 silent = now - c->last_frames_us;
+    gint64 stall = (gint64) KN_CORE_STALL_S * G_USEC_PER_SEC;
+    gint64 idle_until;
+
+    if (ret_silent_us)
+        *ret_silent_us = silent;
+    if (!c->device || !kn_device_is_running(c->device))
+        return KN_LIVENESS_NO_SOURCE;
+    if (silent < stall)
+        return KN_LIVENESS_STREAMING;
+    idle_until = kn_device_get_status(c->device)->idle_until_us;
+    if (idle_until > 0 && now < idle_until + stall)
+        return KN_LIVENESS_QUIET;
+    return KN_LIVENESS_STALLED;
 }
 

@@ -14,6 +14,12 @@
  *                        |                                        |
  *                        +---- live (throttled), status ----------+--> publishers
  *
+ * Time: the core has one clock (clock/clock.h, KnCoreOptions.clock), and
+ * so do its source, its timers and the publishers that ask for it
+ * (kn_core_get_clock).  Every time is CLOCK_MONOTONIC; wall times are made
+ * from it through the clock's one mapping when something is stamped, and
+ * keep their value when the mapping later changes (KnPublisherOps.clock).
+ *
  * Everything runs on the thread that created the core, from its
  * thread-default GMainContext.  Control functions never block; they
  * validate everything first and change nothing on error (GError in the
@@ -25,6 +31,7 @@
 #include <gio/gio.h>
 
 #include "analysis/analysis.h"
+#include "clock/clock.h"
 #include "daemon/error.h"
 #include "drivers/driver.h"
 
@@ -79,8 +86,8 @@ typedef struct {
  * runner cannot stop to type), scored later from a phone or kneectl. */
 typedef struct {
     guint64 id;                  /* 1, 2, ... never reused while kneed runs */
-    gint64 wall_us;              /* when it hurt, on kn_core_get_wall_clock's clock */
-    gint64 monotonic_us;         /* the same moment on CLOCK_MONOTONIC */
+    gint64 wall_us;              /* when it hurt, by the mapping when it was marked */
+    gint64 monotonic_us;         /* the same moment on CLOCK_MONOTONIC (the core's clock) */
     guint64 session_id;          /* 0 outside a session */
     gboolean scored;
 } KnPainMark;
@@ -101,7 +108,8 @@ const char *kn_sleeve_part_to_string(KnSleevePart part);
 /* One alert as publishers receive it. */
 typedef struct {
     guint64 seq;                 /* 1, 2, ... in raising order; never reused in a run */
-    gint64 wall_us;              /* wall clock when raised (kn_core_get_wall_clock) */
+    gint64 wall_us;              /* wall clock when raised (kn_core_get_wall_clock): kept
+                                  * as it was when the mapping changes later */
     gint64 sample_monotonic_us;  /* CLOCK_MONOTONIC of the triggering sample; 0 unknown */
     gint64 batch_monotonic_us;   /* arrival of the batch that raised it; 0 for pain */
     guint64 session_id;          /* 0 outside a session */
@@ -132,9 +140,15 @@ typedef struct {
     double coaching_target_spm;  /* 0 when coaching is off */
 
     gboolean pairing_window_open;
-    gint64 pairing_window_end_wall_us;   /* 0 when closed */
+    /* By the mapping in force: it follows a change of the mapping (the
+     * window's length does not change).  0 when closed. */
+    gint64 pairing_window_end_wall_us;
 
-    gboolean wall_clock_set;     /* a client set the time (kn_core_set_wall_clock) */
+    /* The wall clock was set since kneed started: by a client
+     * (kn_core_set_wall_clock) or by a step of the system clock. */
+    gboolean wall_clock_set;
+    KnWallSource wall_clock_source;      /* whose time the mapping is */
+    gint64 wall_offset_us;       /* kn_core_get_wall_clock() − CLOCK_MONOTONIC, µs */
     guint64 alerts_raised;       /* == seq of the latest alert */
 
     guint pain_marks_unscored;   /* of the marks kept */
@@ -162,6 +176,10 @@ typedef struct {
     struct kn_params params;     /* thresholds and side */
     guint batch_ms;              /* published in the status; the driver options carry it */
     double publish_hz;           /* live metrics rate, > 0 */
+    /* The clock of the core, its sources and timers (a test clock in the
+     * unit tests); NULL: the system's.  Read by kn_core_new() only, which
+     * takes a reference. */
+    KnClock *clock;
 } KnCoreOptions;
 
 void kn_core_options_init(KnCoreOptions *opts);
@@ -191,9 +209,37 @@ const KnCoreStatus *kn_core_get_status(KnCore *core);
  * get it throttled through KnPublisherOps.live). */
 const struct kn_live *kn_core_get_live(KnCore *core);
 const struct kn_params *kn_core_get_params(KnCore *core);
-/* Wall clock: CLOCK_REALTIME plus the offset set by kn_core_set_wall_clock(),
- * microseconds since the Unix epoch. */
+/* Wall clock: microseconds since the Unix epoch by kneed's mapping, the
+ * clock's CLOCK_MONOTONIC plus the offset that the system clock gave at
+ * start-up, that a client set (kn_core_set_wall_clock), or that a step of
+ * the system clock gave since; status.wall_offset_us. */
 gint64 kn_core_get_wall_clock(KnCore *core);
+/* The core's clock: publishers take their time and timers from it. */
+KnClock *kn_core_get_clock(KnCore *core);
+
+/* --- Liveness (the watchdog, daemon/sd.c) --- */
+
+/* Frames must reach the core at least this often, unless the source is
+ * legitimately idle.  The slowest driver to notice a silent device (IIO:
+ * one second of silence) has then long said so. */
+#define KN_CORE_STALL_S 5
+
+typedef enum {
+    KN_LIVENESS_STREAMING = 0,   /* frames arrived (or the source started) less than
+                                  * KN_CORE_STALL_S ago */
+    KN_LIVENESS_NO_SOURCE,       /* idle: no source runs (none started yet, it could not
+                                  * start, it ended, or it failed and stopped) */
+    KN_LIVENESS_QUIET,           /* idle: the source said it delivers nothing until a time
+                                  * (KnDeviceStatus.idle_until_us), not KN_CORE_STALL_S past */
+    KN_LIVENESS_STALLED,         /* the source runs, sent nothing for KN_CORE_STALL_S and
+                                  * said nothing: wedged */
+} KnLiveness;
+
+const char *kn_liveness_to_string(KnLiveness liveness);   /* "streaming", "no-source", ... */
+
+/* Whether the data path is alive now; *ret_silent_us (may be NULL): since
+ * the last batch of frames, or since the source started. */
+KnLiveness kn_core_get_liveness(KnCore *core, gint64 *ret_silent_us);
 
 /* --- Control (every publisher) --- */
 
@@ -281,8 +327,11 @@ gboolean kn_core_set_param(KnCore *core, enum kn_param_id id, double value, GErr
 /* Replaces every parameter and the side. */
 gboolean kn_core_set_params(KnCore *core, const struct kn_params *params, GError **error);
 
-/* Sets the wall clock (the board may have no RTC; a phone knows the time).
- * unix_us must lie in 2020..2100 (OUT_OF_RANGE). */
+/* Sets the wall clock (the board may have no RTC; a phone knows the time):
+ * the mapping becomes the client's until a later set or a step of the
+ * system clock (docs/dbus-api.md, "Time").  unix_us must lie in 2020..2100
+ * (OUT_OF_RANGE).  Publishers hear KnPublisherOps.clock, then the status
+ * (KN_CHANGED_CLOCK). */
 gboolean kn_core_set_wall_clock(KnCore *core, gint64 unix_us, GError **error);
 
 /* Asks the sleeve to buzz so the wearer can find it: duration 1..10000 ms

@@ -678,8 +678,11 @@ static void publish_status(gpointer data, KnChange changed, const KnCoreStatus *
     }
     if (changed & KN_CHANGED_PARAMS)
         kn_dbus_daemon_set_side(d, kn_side_to_string(st->side));
-    if (changed & KN_CHANGED_CLOCK)
+    if (changed & KN_CHANGED_CLOCK) {
         kn_dbus_daemon_set_wall_clock_set(d, st->wall_clock_set);
+        kn_dbus_daemon_set_wall_clock_source(d, kn_wall_source_to_string(st->wall_clock_source));
+        kn_dbus_daemon_set_wall_clock_offset(d, st->wall_offset_us);
+    }
     if (changed & KN_CHANGED_PAIN_MARKS)
         kn_dbus_daemon_set_pain_marks_unscored(d, st->pain_marks_unscored);
     if (changed & KN_CHANGED_SLEEVE)

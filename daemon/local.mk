@@ -31,6 +31,7 @@ daemon_kneed_LDADD = \
 	daemon/libkneedcore.a \
 	dbus/libkneedbus.a \
 	drivers/libkneedrivers.a \
+	clock/libkneeclock.a \
 	analysis/libkneeanalysis.a \
 	$(GLIB_LIBS) $(SYSTEMD_LIBS) $(GPIOD_LIBS) $(IIO_LIBS) -lm
 

@@ -56,6 +56,12 @@ typedef struct {
      * score comes later through the pain callback, with mark_id set. */
     void (*pain_mark)(gpointer data, const KnPainMark *mark);
 
+    /* The wall clock's mapping changed (a client set the time, the system
+     * clock stepped, the board resumed): from change->monotonic_us on,
+     * wall = CLOCK_MONOTONIC + change->new_offset_us.  Times stamped before
+     * keep their value.  Then the status callback hears KN_CHANGED_CLOCK. */
+    void (*clock)(gpointer data, const KnClockChange *change);
+
     /* Every batch of frames the analysis accepted, as it took them (a
      * value out of range already left out), after the batch's strides
      * and alerts.  For the frame stream (kneectl record); costs nothing

@@ -9,7 +9,8 @@
 struct _KnSystemd {
     KnCore *core;
     guint publisher_id;
-    guint watchdog_id;
+    KnTimer *watchdog;
+    gboolean stalled;             /* pings withheld: said once, in the journal and STATUS= */
     gboolean ready;
 };
 
@@ -51,7 +52,7 @@ static void on_status(gpointer data, KnChange changed, const KnCoreStatus *st)
 {
     KnSystemd *sd = data;
 
-    if (changed & (KN_CHANGED_STATE | KN_CHANGED_SENSORS))
+    if ((changed & (KN_CHANGED_STATE | KN_CHANGED_SENSORS)) && !sd->stalled)
         notify_state(sd, st);
 }
 
@@ -60,10 +61,33 @@ static const KnPublisherOps sd_ops = {
     .status = on_status,
 };
 
-static gboolean watchdog_ping(gpointer user_data)
+/* Half the interval, from the main loop, and only while the data path is
+ * alive (kn_core_get_liveness): a stuck loop or a wedged source stops the
+ * pings and systemd restarts us. */
+static void watchdog_tick(KnTimer *timer, gpointer user_data)
 {
-    sd_notify(0, "WATCHDOG=1");
-    return G_SOURCE_CONTINUE;
+    KnSystemd *sd = user_data;
+    const KnCoreStatus *st = kn_core_get_status(sd->core);
+    gint64 silent = 0;
+    KnLiveness live = kn_core_get_liveness(sd->core, &silent);
+
+    if (live != KN_LIVENESS_STALLED) {
+        if (sd->stalled) {
+            sd->stalled = FALSE;
+            g_message("watchdog: source %s delivers again (%s)", st->source,
+                      kn_liveness_to_string(live));
+            notify_state(sd, st);
+        }
+        sd_notify(0, "WATCHDOG=1");
+        return;
+    }
+    if (!sd->stalled) {
+        sd->stalled = TRUE;
+        g_warning("watchdog: source %s sent no frame for %.1f s and did not say why: "
+                  "no more pings, systemd will restart kneed", st->source, silent / 1e6);
+        sd_notifyf(0, "STATUS=Stalled: source %s sent no frame for %.0f s", st->source,
+                   silent / 1e6);
+    }
 }
 
 KnSystemd *kn_systemd_new(KnCore *core)
@@ -73,10 +97,10 @@ KnSystemd *kn_systemd_new(KnCore *core)
 
     sd->core = core;
     if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
-        /* Half the interval, from the main loop: a stuck loop stops the
-         * pings and systemd restarts us. */
-        sd->watchdog_id = g_timeout_add((guint) MAX(usec / 2000, 1), watchdog_ping, sd);
-        g_debug("watchdog: ping every %" G_GUINT64_FORMAT " ms", (guint64) usec / 2000);
+        sd->watchdog = kn_timer_new(kn_core_get_clock(core), "kneed watchdog", watchdog_tick, sd);
+        kn_timer_start_every(sd->watchdog, (gint64) MAX(usec / 2, 1));
+        g_debug("watchdog: ping every %" G_GUINT64_FORMAT " ms while frames arrive within %d s "
+                "or the source is idle", (guint64) usec / 2000, KN_CORE_STALL_S);
     }
     sd->publisher_id = kn_core_add_publisher(core, &sd_ops, sd, NULL);
     return sd;
@@ -87,7 +111,7 @@ void kn_systemd_free(KnSystemd *sd)
     if (!sd)
         return;
     kn_core_remove_publisher(sd->core, sd->publisher_id);
-    g_clear_handle_id(&sd->watchdog_id, g_source_remove);
+    g_clear_pointer(&sd->watchdog, kn_timer_free);
     g_free(sd);
 }
 
@@ -95,7 +119,8 @@ void kn_systemd_ready(KnSystemd *sd)
 {
     sd->ready = TRUE;
     sd_notify(0, "READY=1");
-    notify_state(sd, kn_core_get_status(sd->core));
+    if (!sd->stalled)
+        notify_state(sd, kn_core_get_status(sd->core));
 }
 
 void kn_systemd_reloading(KnSystemd *sd)

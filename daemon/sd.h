@@ -3,7 +3,11 @@
  * systemd integration (libsystemd's sd_notify): READY=1 once the bus name
  * is owned and the source started, STATUS= lines that follow the core's
  * state, RELOADING=1/STOPPING=1, and WATCHDOG=1 from the main loop at half
- * the WatchdogSec interval.  All no-ops when not run by systemd.
+ * the WatchdogSec interval (on the core's clock) while the data path is
+ * alive: frames arriving, or the source legitimately idle
+ * (kn_core_get_liveness, kneed(8)).  A stalled source gets one warning and
+ * a "Stalled:" STATUS= line, and no more pings.  All no-ops when not run
+ * by systemd.
  */
 #pragma once
 

@@ -67,6 +67,7 @@ void kn_driver_options_init(KnDriverOptions *opts)
 void kn_driver_options_clear(KnDriverOptions *opts)
 {
     g_clear_pointer(&opts->replay_file, g_free);
+    g_clear_pointer(&opts->clock, kn_clock_unref);
     g_clear_pointer(&opts->state_dir, g_free);
     kn_iio_options_clear(&opts->iio);
 }
@@ -78,6 +79,8 @@ void kn_driver_options_copy(KnDriverOptions *dst, const KnDriverOptions *src)
     kn_driver_options_clear(dst);
     *dst = *src;
     dst->replay_file = g_strdup(src->replay_file);
+    if (src->clock)
+        dst->clock = kn_clock_ref(src->clock);
     dst->state_dir = g_strdup(src->state_dir);
     /* *dst = *src copied the pointers: give dst its own strings. */
     kn_iio_options_init(&dst->iio);
@@ -216,4 +219,12 @@ void kn_device_emit_finished(KnDevice *dev, const GError *error)
     kn_device_stop(dev);
     if (dev->callbacks.finished)
         dev->callbacks.finished(dev, error, dev->user_data);
+}
+
+void kn_device_set_idle_until(KnDevice *dev, gint64 monotonic_us)
+{
+    if (dev->status.idle_until_us == monotonic_us)
+        return;
+    dev->status.idle_until_us = monotonic_us;
+    kn_device_emit_status_changed(dev);
 }

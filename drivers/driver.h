@@ -19,7 +19,8 @@
  *
  * Frames arrive in batches, the way a kernel IIO buffer fills: a timer-paced
  * source (simulated sleeve, replay) wakes once per batch period and hands
- * over every frame that is due by the monotonic clock; an fd-driven source
+ * over every frame that is due by the monotonic clock (the options' clock,
+ * clock/clock.h, so that a test can move it); an fd-driven source
  * (IIO buffer, GPIO line events) watches its file descriptor with
  * g_unix_fd_add()/g_source_add_unix_fd() and drains what is readable in one
  * dispatch.  No driver polls anything on a timer that has a file
@@ -35,6 +36,7 @@
 
 #include "analysis/frame.h"
 #include "analysis/params.h"
+#include "clock/clock.h"
 #include "drivers/flex-cal.h"
 #include "drivers/iio-options.h"
 #include "drivers/sim-model.h"
@@ -89,12 +91,20 @@ typedef struct {
 typedef struct {
     KnSensorStatus sensors[KN_SENSOR_COUNT];
     int battery_pct;               /* 0..100, -1 when the source has no battery */
-    /* CLOCK_MONOTONIC microseconds (g_get_monotonic_time()) at which the
-     * source's t_s = 0 was sampled, when the source runs in real time or
-     * at a fixed multiple of it (sample t_s was taken at
-     * time_origin_us + t_s * 1e6 / speed); 0 when unknown or unpaced. */
+    /* CLOCK_MONOTONIC microseconds (kn_clock_now() of the options'
+     * clock) at which the source's t_s = 0 was sampled, when the source
+     * runs in real time or at a fixed multiple of it (sample t_s was taken
+     * at time_origin_us + t_s * 1e6 / speed); 0 when unknown or unpaced. */
     gint64 time_origin_us;
     double speed;                  /* pace: 1 real time, > 1 faster, 0 unpaced */
+    /* The source knowingly delivers nothing until this CLOCK_MONOTONIC
+     * time: every device failed and the next attempt to reopen one is then
+     * (a back-off), or the next frame of a recording or of a slowed-down
+     * simulation is due only then.  0 while frames are due every batch
+     * period.  Set through kn_device_set_idle_until() when the silence will
+     * last more than KN_DEVICE_QUIET_S; the daemon's watchdog tells a
+     * meant silence from a stalled source by it (kneed(8)). */
+    gint64 idle_until_us;
     /* The flexion sensor's calibration in use (n == 0: none, or the
      * source needs none) and whether it is the runner's own (kneectl
      * calibrate flex, kept in the state directory) or kneed.conf's. */
@@ -102,9 +112,15 @@ typedef struct {
     gboolean flex_cal_stored;
 } KnDeviceStatus;
 
+#define KN_DEVICE_QUIET_S 1.0
+
 /* Per-source options.  The configuration (daemon/config.c) fills them;
  * each driver reads its own part.  A new driver adds its own member. */
 typedef struct {
+    /* The clock the source takes its time and timers from (the core's);
+     * NULL: a system clock of its own.  A reference is held by the
+     * options (kn_driver_options_copy/clear) and by an open device. */
+    KnClock *clock;
     guint batch_ms;                /* delivery period of timer-paced sources, 1..1000 */
     enum kn_side side;
 
@@ -220,6 +236,9 @@ void kn_device_emit_frames(KnDevice *dev, const struct kn_frame *frames, gsize n
 void kn_device_emit_status_changed(KnDevice *dev);
 /* Stops the device, then reports the end. */
 void kn_device_emit_finished(KnDevice *dev, const GError *error);
+/* Sets status.idle_until_us (0: frames are due again) and tells the
+ * status callback when it changed. */
+void kn_device_set_idle_until(KnDevice *dev, gint64 monotonic_us);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KnDevice, kn_device_close)
 

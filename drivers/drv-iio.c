@@ -18,6 +18,13 @@
  * closed: its sensor is "failed" with the reason, the frames go on with
  * what remains, and it is opened again after 0.5, 1, 2, ... 30 s.  Nothing
  * here polls a file descriptor on a timer.
+ *
+ * Time.  Every time and timer is the options' clock's (clock/clock.h, the
+ * core's), so a test can move it.  A silence that is meant is said
+ * (KnDeviceStatus.idle_until_us, for the daemon's watchdog): every device
+ * failed, until the next retry; or none of the open devices has a stream
+ * to deliver (a flexion sensor alone, not calibrated yet), for as long as
+ * that lasts.
  */
 #define G_LOG_DOMAIN "kneed-drivers"
 
@@ -38,6 +45,9 @@
 #define MAX_EMPTY_WAKEUPS 64      /* "readable" with nothing to read: a broken fd */
 #define FRAME_CHUNK 512
 #define FLEX_RAW_KEEP 4096        /* raw flex samples kept for a calibration, 16 s at 250 Hz */
+/* Quiet without an end (an uncalibrated flexion sensor alone): said a
+ * day at a time, renewed by the wake-ups. */
+#define QUIET_OPEN_US (G_USEC_PER_SEC * G_GINT64_CONSTANT(86400))
 #define CAL_FILE "flex-calibration.conf"
 #define CAL_GROUP "flex-calibration"
 
@@ -48,7 +58,7 @@ typedef struct {
     KnIioPart part;
     gboolean failed;
     char error[KN_SENSOR_ERROR_MAX];
-    GSource *retry;
+    KnTimer *retry;
     guint retry_ms;
     GSource *watch;
     gint64 last_data_us;
@@ -64,7 +74,8 @@ struct _KnIioDevice {
     gint64 stall_us;
     int planned_leader;
     int leader;                   /* slot whose fd is watched, -1 none */
-    GSource *watchdog;
+    KnClock *clock;               /* the options' (the core's): time, timers */
+    KnTimer *watchdog;
     GArray *frames;
     GByteArray *scratch;          /* one device's bytes of a wake-up */
     KnFlexCal cal;                /* in use; n == 0: uncalibrated */
@@ -76,6 +87,7 @@ struct _KnIioDevice {
 static void slot_fail(Slot *s, const char *format, ...) G_GNUC_PRINTF(2, 3);
 static void pick_leader(KnIioDevice *d, gint64 now);
 static void update_status(KnIioDevice *d);
+static void declare_quiet(KnIioDevice *d);
 
 static double source_time(const KnIioDevice *d, gint64 us)
 {
@@ -154,13 +166,10 @@ static gsize buffer_scans(const KnIioDevice *d, const Slot *s)
     return (int) s->part.id == d->planned_leader ? n : 2 * n;
 }
 
-static gboolean on_retry(gpointer user_data);
-
 static void schedule_retry(Slot *s)
 {
-    drop_source(&s->retry);
     s->retry_ms = s->retry_ms ? MIN(s->retry_ms * 2, RETRY_MAX_MS) : RETRY_FIRST_MS;
-    s->retry = attach(g_timeout_source_new(s->retry_ms), on_retry, s, "kneed iio retry");
+    kn_timer_start_in(s->retry, (gint64) s->retry_ms * 1000);
 }
 
 static gboolean slot_try_open(Slot *s, gint64 now)
@@ -205,22 +214,20 @@ static void slot_fail(Slot *s, const char *format, ...)
     schedule_retry(s);
 }
 
-static gboolean on_retry(gpointer user_data)
+static void on_retry(KnTimer *timer, gpointer user_data)
 {
     Slot *s = user_data;
     KnIioDevice *d = s->owner;
-    gint64 now = g_get_monotonic_time();
+    gint64 now = kn_clock_now(d->clock);
 
-    g_clear_pointer(&s->retry, g_source_unref);
     if (slot_try_open(s, now)) {
         /* The planned leader takes its place back: its watermark is the
          * batch, the others' twice that. */
         if (d->leader < 0 || (int) s->part.id == d->planned_leader)
             pick_leader(d, now);
-        g_source_set_ready_time(d->watchdog, now + d->stall_us);
+        kn_timer_start_at(d->watchdog, now + d->stall_us);
     }
     update_status(d);
-    return G_SOURCE_REMOVE;
 }
 
 static gboolean any_open(const KnIioDevice *d)
@@ -284,6 +291,17 @@ static void emit(KnIioDevice *d, gint64 now)
 
 /* Drains every open device, fails the silent ones, hands over the
  * frames that are complete.  TRUE when a device failed. */
+/* Pushed back at each wake-up; nothing open: the retries wake us. */
+static void arm_watchdog(KnIioDevice *d, gint64 now)
+{
+    if (!d->watchdog)
+        return;
+    if (any_open(d))
+        kn_timer_start_at(d->watchdog, now + d->stall_us);
+    else
+        kn_timer_stop(d->watchdog);
+}
+
 static gboolean process(KnIioDevice *d, gint64 now)
 {
     gboolean failed = FALSE;
@@ -312,8 +330,9 @@ static gboolean process(KnIioDevice *d, gint64 now)
         }
     }
     emit(d, now);
-    if (d->watchdog)
-        g_source_set_ready_time(d->watchdog, any_open(d) ? now + d->stall_us : -1);
+    arm_watchdog(d, now);
+    if (d->parent.running)
+        declare_quiet(d);
     return failed;
 }
 
@@ -321,7 +340,7 @@ static gboolean on_readable(gint fd, GIOCondition condition, gpointer user_data)
 {
     Slot *s = user_data;
     KnIioDevice *d = s->owner;
-    gint64 now = g_get_monotonic_time();
+    gint64 now = kn_clock_now(d->clock);
 
     if (process(d, now) && d->parent.running) {
         if (d->leader < 0)
@@ -378,23 +397,19 @@ static void pick_leader(KnIioDevice *d, gint64 now)
         set_leader(d, best);
 }
 
-static gboolean watchdog_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
+static void on_watchdog(KnTimer *timer, gpointer user_data)
 {
     KnIioDevice *d = user_data;
-    gint64 now = g_get_monotonic_time();
+    gint64 now = kn_clock_now(d->clock);
 
     process(d, now);
     if (d->leader < 0 || now - d->slots[d->leader].last_data_us >= d->stall_us)
         pick_leader(d, now);
     update_status(d);
-    /* Nothing open: the retries will wake us, not this. */
-    g_source_set_ready_time(source, any_open(d) ? now + d->stall_us : -1);
-    return G_SOURCE_CONTINUE;
+    /* The frames callback may have stopped us. */
+    if (d->parent.running)
+        arm_watchdog(d, now);
 }
-
-static GSourceFuncs watchdog_funcs = {
-    .dispatch = watchdog_dispatch,
-};
 
 /* ---- status ---- */
 
@@ -443,10 +458,46 @@ static void sensor_status(const KnIioDevice *d, KnSensorId sensor, KnSensorStatu
     }
 }
 
+static gboolean any_stream(const KnIioDevice *d)
+{
+    for (int i = 0; i < KN_IIO_PART_COUNT; i++) {
+        const Slot *s = &d->slots[i];
+
+        for (guint k = 0; slot_open(s) && k < s->part.n_streams; k++)
+            if (kn_iio_align_is_active(d->align, s->part.streams[k].stream))
+                return TRUE;
+    }
+    return FALSE;
+}
+
+/* driver.h's idle_until_us: the next retry when every device failed, a
+ * day on (renewed half way) when the open ones have nothing to deliver,
+ * else 0. */
+static void declare_quiet(KnIioDevice *d)
+{
+    gint64 now = kn_clock_now(d->clock), until = 0;
+
+    if (!any_open(d)) {
+        for (int i = 0; i < KN_IIO_PART_COUNT; i++) {
+            gint64 t = kn_timer_get_deadline(d->slots[i].retry);
+
+            if (t >= 0 && (until == 0 || t < until))
+                until = t;
+        }
+    } else if (!any_stream(d)) {
+        until = d->parent.status.idle_until_us;
+        if (until - now < QUIET_OPEN_US / 2)
+            until = now + QUIET_OPEN_US;
+    }
+    kn_device_set_idle_until(&d->parent, until);
+}
+
 static void update_status(KnIioDevice *d)
 {
     KnDeviceStatus *st = &d->parent.status;
     gboolean changed = FALSE;
+
+    declare_quiet(d);
 
     for (int i = 0; i < KN_SENSOR_COUNT; i++) {
         KnSensorStatus s;
@@ -507,7 +558,9 @@ static gboolean store_cal(KnIioDevice *d, const KnFlexCal *cal, GError **error)
     g_autofree char *table = kn_flex_cal_to_string(cal);
     g_autofree char *text = NULL;
     g_autoptr(GKeyFile) kf = g_key_file_new();
-    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    /* Wall time by the one mapping (clock/clock.h), whole seconds. */
+    g_autoptr(GDateTime) now =
+        g_date_time_new_from_unix_utc(kn_clock_wall(d->clock) / G_USEC_PER_SEC);
     g_autofree char *when = g_date_time_format_iso8601(now);
 
     if (!path) {
@@ -555,7 +608,7 @@ static gboolean iio_set_flex_calibration(KnDevice *dev, const KnFlexCal *cal, GE
     d->cal_stored = TRUE;
     if (slot_open(s) && !kn_iio_align_is_active(d->align, KN_IIO_STREAM_FLEX))
         kn_iio_align_start(d->align, KN_IIO_STREAM_FLEX, s->part.rate_hz,
-                           source_time(d, g_get_monotonic_time()));
+                           source_time(d, kn_clock_now(d->clock)));
     update_status(d);
     return TRUE;
 }
@@ -622,6 +675,7 @@ static KnDevice *iio_open(const KnDriverOptions *opts, GError **error)
     d = g_new0(KnIioDevice, 1);
     kn_driver_options_init(&d->opts);
     kn_driver_options_copy(&d->opts, opts);
+    d->clock = opts->clock ? kn_clock_ref(opts->clock) : kn_clock_new_system();
     d->align = kn_iio_align_new(MAX(STALL_MIN_MS, 4 * opts->batch_ms) / 1000.0);
     d->stall_us = (gint64) MAX(STALL_MIN_MS, 4 * opts->batch_ms) * 1000;
     d->frames = g_array_sized_new(FALSE, FALSE, sizeof(struct kn_frame), FRAME_CHUNK);
@@ -631,6 +685,7 @@ static KnDevice *iio_open(const KnDriverOptions *opts, GError **error)
         Slot *s = &d->slots[i];
 
         s->owner = d;
+        s->retry = kn_timer_new(d->clock, "kneed iio retry", on_retry, s);
         kn_iio_part_init(&s->part, (KnIioPartId) i, &d->opts.iio);
         if (s->part.used && s->part.opts->rate_hz > best_rate) {
             best_rate = s->part.opts->rate_hz;
@@ -660,7 +715,7 @@ static KnDevice *iio_open(const KnDriverOptions *opts, GError **error)
 static gboolean iio_start(KnDevice *dev, GError **error)
 {
     KnIioDevice *d = (KnIioDevice *) dev;
-    gint64 now = g_get_monotonic_time();
+    gint64 now = kn_clock_now(d->clock);
 
     d->origin_us = now;
     dev->status.time_origin_us = now;
@@ -671,11 +726,8 @@ static gboolean iio_start(KnDevice *dev, GError **error)
         if (s->part.used)
             slot_try_open(s, now);
     }
-    d->watchdog = g_source_new(&watchdog_funcs, sizeof(GSource));
-    g_source_set_callback(d->watchdog, NULL, d, NULL);
-    g_source_set_static_name(d->watchdog, "kneed iio watchdog");
-    g_source_set_ready_time(d->watchdog, any_open(d) ? now + d->stall_us : -1);
-    g_source_attach(d->watchdog, g_main_context_get_thread_default());
+    d->watchdog = kn_timer_new(d->clock, "kneed iio watchdog", on_watchdog, d);
+    arm_watchdog(d, now);
     pick_leader(d, now);
     update_status(d);
     return TRUE;
@@ -685,12 +737,12 @@ static void iio_stop(KnDevice *dev)
 {
     KnIioDevice *d = (KnIioDevice *) dev;
 
-    drop_source(&d->watchdog);
+    g_clear_pointer(&d->watchdog, kn_timer_free);
     for (int i = 0; i < KN_IIO_PART_COUNT; i++) {
         Slot *s = &d->slots[i];
 
         drop_source(&s->watch);
-        drop_source(&s->retry);
+        kn_timer_stop(s->retry);
         stop_streams(d, s);
         kn_iio_part_close(&s->part);
     }
@@ -702,8 +754,11 @@ static void iio_close(KnDevice *dev)
     KnIioDevice *d = (KnIioDevice *) dev;
 
     iio_stop(dev);
-    for (int i = 0; i < KN_IIO_PART_COUNT; i++)
+    for (int i = 0; i < KN_IIO_PART_COUNT; i++) {
         kn_iio_part_clear(&d->slots[i].part);
+        kn_timer_free(d->slots[i].retry);
+    }
+    kn_clock_unref(d->clock);
     kn_iio_align_free(d->align);
     g_array_unref(d->frames);
     g_byte_array_unref(d->scratch);

@@ -5,7 +5,8 @@
  * source hands over chunks so D-Bus calls are still served in between).
  * With loop, the file starts over and times keep increasing.  A bad row
  * ends the replay with the reader's message (file, line, column): frames
- * are never silently skipped.
+ * are never silently skipped.  At a gap in the recording longer than
+ * KN_DEVICE_QUIET_S it says until when it will be quiet (driver.h).
  */
 #define G_LOG_DOMAIN "kneed-drivers"
 
@@ -25,6 +26,7 @@ typedef struct {
     KnDevice parent;
     char *path;
     gboolean loop;
+    KnClock *clock;
     KnRecordingReader *reader;
     KnPacer *pacer;
     struct kn_frame next;
@@ -85,12 +87,25 @@ static gboolean read_next(KnReplayDevice *d, GError **error)
     return TRUE;
 }
 
+/* The next frame due more than KN_DEVICE_QUIET_S from now: the silence
+ * until then is the recording's.  Said until the frames come again. */
+static void declare_quiet(KnReplayDevice *d, gint64 now, gboolean delivered)
+{
+    gint64 next = d->have_next ? kn_pacer_time_of(d->pacer, d->next.t_s) : 0;
+
+    if (next - now > (gint64) (KN_DEVICE_QUIET_S * G_USEC_PER_SEC))
+        kn_device_set_idle_until(&d->parent, next);
+    else if (delivered)
+        kn_device_set_idle_until(&d->parent, 0);
+}
+
 static void replay_tick(KnPacer *pacer, gpointer user_data)
 {
     KnReplayDevice *d = user_data;
     KnDevice *dev = &d->parent;
     g_autoptr(GError) error = NULL;
-    double due = kn_pacer_due(pacer, g_get_monotonic_time());
+    gint64 now = kn_pacer_now(pacer);
+    double due = kn_pacer_due(pacer, now);
     double limit;
     gboolean ended = FALSE;
 
@@ -116,6 +131,8 @@ static void replay_tick(KnPacer *pacer, gpointer user_data)
     kn_device_emit_frames(dev, (const struct kn_frame *) d->batch->data, d->batch->len);
     if (ended && dev->running)
         kn_device_emit_finished(dev, error);
+    else if (dev->running && isfinite(due))
+        declare_quiet(d, now, d->batch->len > 0);
 }
 
 static gboolean replay_probe(const KnDriverOptions *opts, GError **error)
@@ -151,7 +168,14 @@ static KnDevice *replay_open(const KnDriverOptions *opts, GError **error)
     d->loop = opts->replay_loop;
     d->last_t = -INFINITY;
     d->batch = g_array_sized_new(FALSE, FALSE, sizeof(struct kn_frame), 1024);
-    d->pacer = kn_pacer_new(opts->batch_ms, opts->replay_speed, replay_tick, d);
+    d->clock = opts->clock ? kn_clock_ref(opts->clock) : kn_clock_new_system();
+    d->pacer = kn_pacer_new(d->clock, opts->batch_ms, opts->replay_speed, replay_tick, d);
+    /* Before the first read: with loop, an empty file is closed and
+     * opened again by it, and r with it. */
+    meta = kn_recording_reader_meta(r);
+    d->step_s = meta->rate_hz > 0 ? 1.0 / meta->rate_hz : 0.01;
+    sensors_from_columns(&d->parent.status, kn_recording_reader_columns(r), meta->rate_hz);
+    r = NULL;
     d->have_next = read_next(d, &local);
     if (local) {
         g_propagate_error(error, g_steal_pointer(&local));
@@ -159,9 +183,6 @@ static KnDevice *replay_open(const KnDriverOptions *opts, GError **error)
         return NULL;
     }
     d->file_first_t = d->next.t_s;
-    meta = kn_recording_reader_meta(r);
-    d->step_s = meta->rate_hz > 0 ? 1.0 / meta->rate_hz : 0.01;
-    sensors_from_columns(&d->parent.status, kn_recording_reader_columns(r), meta->rate_hz);
     d->parent.status.battery_pct = -1;
     d->parent.status.speed = opts->replay_speed;
     return &d->parent;
@@ -178,6 +199,8 @@ static gboolean replay_start(KnDevice *dev, GError **error)
     }
     kn_pacer_start(d->pacer, d->next.t_s);
     dev->status.time_origin_us = kn_pacer_origin(d->pacer);
+    if (kn_pacer_speed(d->pacer) > 0)
+        declare_quiet(d, kn_pacer_now(d->pacer), FALSE);
     return TRUE;
 }
 
@@ -193,6 +216,7 @@ static void replay_close(KnDevice *dev)
     KnReplayDevice *d = (KnReplayDevice *) dev;
 
     kn_pacer_free(d->pacer);
+    kn_clock_unref(d->clock);
     kn_recording_reader_free(d->reader);
     g_array_unref(d->batch);
     g_free(d->path);

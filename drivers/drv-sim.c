@@ -4,6 +4,8 @@
  * multiple of it), delivered in batches like a kernel buffer: one wake-up
  * per batch period hands over every frame the monotonic clock says is
  * due.  It also simulates a battery that drains over sim_battery_hours.
+ * Slowed down so far that its next frame is more than KN_DEVICE_QUIET_S
+ * away, it says until when it will be quiet (driver.h).
  */
 #define G_LOG_DOMAIN "kneed-drivers"
 
@@ -24,6 +26,7 @@ typedef struct {
     struct kn_sim *sim;
     double rate_hz;
     double battery_hours;
+    KnClock *clock;
     KnPacer *pacer;
     struct kn_frame next;       /* look-ahead: the next frame to deliver */
     gboolean have_next;
@@ -55,11 +58,23 @@ static int battery_level(const KnSimDevice *d, double t_s)
     return (int) CLAMP(ceil(100.0 * (1.0 - used)), 0.0, 100.0);
 }
 
+/* The next frame due more than KN_DEVICE_QUIET_S from now: the silence
+ * until then is meant.  Said until the frames come again. */
+static void declare_quiet(KnSimDevice *d, gint64 now, gboolean delivered)
+{
+    gint64 next = d->have_next ? kn_pacer_time_of(d->pacer, d->next.t_s) : 0;
+
+    if (next - now > (gint64) (KN_DEVICE_QUIET_S * G_USEC_PER_SEC))
+        kn_device_set_idle_until(&d->parent, next);
+    else if (delivered)
+        kn_device_set_idle_until(&d->parent, 0);
+}
+
 static void sim_tick(KnPacer *pacer, gpointer user_data)
 {
     KnSimDevice *d = user_data;
     KnDevice *dev = &d->parent;
-    gint64 now = g_get_monotonic_time();
+    gint64 now = kn_pacer_now(pacer);
     double due = kn_pacer_due(pacer, now);
     double limit;
     gboolean ended = FALSE;
@@ -97,6 +112,8 @@ static void sim_tick(KnPacer *pacer, gpointer user_data)
     }
     if (ended && dev->running)
         kn_device_emit_finished(dev, NULL);
+    else if (dev->running)
+        declare_quiet(d, now, d->batch->len > 0);
 }
 
 static KnDevice *sim_open(const KnDriverOptions *opts, GError **error)
@@ -129,7 +146,8 @@ static KnDevice *sim_open(const KnDriverOptions *opts, GError **error)
     d->battery_hours = opts->sim_battery_hours;
     d->batch = g_array_sized_new(FALSE, FALSE, sizeof(struct kn_frame),
                                  (guint) ceil(cfg.rate_hz * opts->batch_ms / 1000.0) + 8);
-    d->pacer = kn_pacer_new(opts->batch_ms, opts->sim_speed, sim_tick, d);
+    d->clock = opts->clock ? kn_clock_ref(opts->clock) : kn_clock_new_system();
+    d->pacer = kn_pacer_new(d->clock, opts->batch_ms, opts->sim_speed, sim_tick, d);
     d->have_next = kn_sim_next(d->sim, &d->next, NULL);
     d->t_first = d->have_next ? d->next.t_s : 0;
     sensors_from_bits(&d->parent.status, cfg.sensors, cfg.rate_hz);
@@ -149,6 +167,7 @@ static gboolean sim_start(KnDevice *dev, GError **error)
     }
     kn_pacer_start(d->pacer, d->next.t_s);
     dev->status.time_origin_us = kn_pacer_origin(d->pacer);
+    declare_quiet(d, kn_pacer_now(d->pacer), FALSE);
     return TRUE;
 }
 
@@ -164,6 +183,7 @@ static void sim_close(KnDevice *dev)
     KnSimDevice *d = (KnSimDevice *) dev;
 
     kn_pacer_free(d->pacer);
+    kn_clock_unref(d->clock);
     kn_sim_free(d->sim);
     g_array_unref(d->batch);
     g_free(d);

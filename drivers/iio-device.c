@@ -501,8 +501,9 @@ gboolean kn_iio_part_open(KnIioPart *p, gsize samples_count, GError **error)
                              &p->elems[p->n_elems].index) == 0) {
         g_autofree char *clock = NULL;
 
-        /* The kernel's timestamps on CLOCK_MONOTONIC, the clock the core
-         * stamps its own events with; the newline as sysfs would print it. */
+        /* The kernel's timestamps on CLOCK_MONOTONIC, the base of kneed's
+         * one clock (clock/clock.h), so that a step of the system clock
+         * moves none of them; the newline as sysfs would print it. */
         kn_iio_dev_write_attr(dev, NULL, "current_timestamp_clock", "monotonic\n");
         clock = kn_iio_dev_read_attr(dev, NULL, "current_timestamp_clock");
         p->ts_clock = clock_of(clock);

@@ -83,7 +83,9 @@ typedef void (*KnIioSampleFunc)(KnIioPart *p, const KnIioPartStream *s, double t
                                 const double v[3], gpointer user_data);
 
 /* Decodes bytes read from the part's buffer (any split; an incomplete
- * scan waits for the rest).  now_us is the read's CLOCK_MONOTONIC time,
- * origin_us that of source time 0.  Returns the scans decoded. */
+ * scan waits for the rest).  now_us is the read's time on the source's
+ * clock (kn_clock_now(): CLOCK_MONOTONIC, whose nanoseconds the kernel's
+ * timestamps are once the clock is "monotonic"), origin_us that of source
+ * time 0.  Returns the scans decoded. */
 guint kn_iio_part_decode(KnIioPart *p, const guint8 *data, gsize len, gint64 now_us,
                          gint64 origin_us, KnIioSampleFunc func, gpointer user_data);

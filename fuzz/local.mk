@@ -31,7 +31,8 @@ FUZZ_C_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) -DFUZZ_SRCDIR=\"$(abs_top_srcdir)\"
 FUZZ_BLE_LDADD = daemon/ble/shared/libkneebleshared.a analysis/libkneeanalysis.a $(GLIB_LIBS) -lm
 FUZZ_DAEMON_LDADD = sleeve/libkneesleeve.a sleeve/libkneesleevecore.a \
 	$(BLE_LIBS) dbus/libkneedbusble.a daemon/libkneedcore.a \
-	dbus/libkneedbus.a drivers/libkneedrivers.a analysis/libkneeanalysis.a \
+	dbus/libkneedbus.a drivers/libkneedrivers.a clock/libkneeclock.a \
+	analysis/libkneeanalysis.a \
 	$(GLIB_LIBS) $(SYSTEMD_LIBS) $(GPIOD_LIBS) $(IIO_LIBS) -lm
 
 fuzz_fuzz_gatt_control_SOURCES = fuzz/fuzz-gatt-control.c $(FUZZ_REPLAY)
@@ -48,7 +49,7 @@ fuzz_fuzz_gatt_sc_control_LDADD = $(FUZZ_BLE_LDADD)
 
 fuzz_fuzz_recording_SOURCES = fuzz/fuzz-recording.c $(FUZZ_REPLAY)
 fuzz_fuzz_recording_CFLAGS = $(FUZZ_C_CFLAGS)
-fuzz_fuzz_recording_LDADD = drivers/libkneedrivers.a analysis/libkneeanalysis.a $(GLIB_LIBS) -lm
+fuzz_fuzz_recording_LDADD = drivers/libkneedrivers.a clock/libkneeclock.a analysis/libkneeanalysis.a $(GLIB_LIBS) -lm
 
 fuzz_fuzz_config_SOURCES = fuzz/fuzz-config.c daemon/modules.c $(FUZZ_REPLAY)
 fuzz_fuzz_config_CPPFLAGS = $(daemon_libkneedcore_a_CPPFLAGS)
@@ -70,6 +71,7 @@ FUZZ_ARGS =
 FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all
 # The code under test: every library the targets link, instrumented.
 FUZZ_LIB_SRCS = $(analysis_libkneeanalysis_a_SOURCES) $(drivers_libkneedrivers_a_SOURCES) \
+	$(clock_libkneeclock_a_SOURCES) \
 	$(daemon_libkneedcore_a_SOURCES) $(daemon_ble_libkneeble_a_SOURCES) \
 	$(daemon_ble_shared_libkneebleshared_a_SOURCES) $(nodist_daemon_ble_libkneeble_a_SOURCES) \
 	$(nodist_dbus_libkneedbus_a_SOURCES) \

@@ -1,10 +1,13 @@
 # Issue 3: the daemon, D-Bus API, kneectl live commands.
 daemon_unit_tests = \
+	tests/test-clock \
 	tests/test-config \
 	tests/test-core \
+	tests/test-core-time \
 	tests/test-drivers \
 	tests/test-error \
-	tests/test-dbus-args
+	tests/test-dbus-args \
+	tests/test-watchdog
 
 check_PROGRAMS += $(daemon_unit_tests)
 TESTS += $(daemon_unit_tests)
@@ -15,11 +18,25 @@ tests_test_config_CPPFLAGS = $(AM_CPPFLAGS) -DSYSCONFDIR=\"$(sysconfdir)\"
 tests_test_config_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_config_LDADD = $(TEST_DAEMON_LDADD)
 
+# The core's tests share a hand-fed source, a recording publisher and a
+# fixture on a test clock.
+CORE_FIXTURE = tests/core-fixture.h tests/core-fixture.c
+tests_test_core_SOURCES = tests/test-core.c $(CORE_FIXTURE)
 tests_test_core_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_core_LDADD = $(TEST_DAEMON_LDADD)
+tests_test_core_time_SOURCES = tests/test-core-time.c $(CORE_FIXTURE)
+tests_test_core_time_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_core_time_LDADD = $(TEST_DAEMON_LDADD)
 
 tests_test_dbus_args_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_dbus_args_LDADD = $(TEST_DAEMON_LDADD)
+
+tests_test_clock_CFLAGS = $(TEST_C_CFLAGS)
+tests_test_clock_LDADD = clock/libkneeclock.a $(GLIB_LIBS)
+
+tests_test_watchdog_SOURCES = tests/test-watchdog.c $(CORE_FIXTURE)
+tests_test_watchdog_CFLAGS = $(TEST_C_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_test_watchdog_LDADD = $(TEST_DAEMON_LDADD)
 
 tests_test_drivers_CFLAGS = $(TEST_C_CFLAGS)
 tests_test_drivers_LDADD = $(TEST_C_LDADD)

@@ -32,8 +32,8 @@ AM_PY_LOG_FLAGS = -B
 EXTRA_DIST += tests/taprunner.py docs/testing.md
 
 TEST_C_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSON_GLIB_CFLAGS)
-TEST_C_LDADD = drivers/libkneedrivers.a analysis/libkneeanalysis.a $(GLIB_LIBS) $(JSON_GLIB_LIBS) \
-	$(IIO_LIBS) -lm
+TEST_C_LDADD = drivers/libkneedrivers.a clock/libkneeclock.a analysis/libkneeanalysis.a \
+	$(GLIB_LIBS) $(JSON_GLIB_LIBS) $(IIO_LIBS) -lm
 
 include tests/analysis.mk
 include tests/daemon.mk

@@ -1,194 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The core against a driver the test feeds by hand: publishers' callbacks
- * (status, live throttling, alerts with sequence numbers, pain red flag),
- * every control function with good and bad arguments (named error, nothing
- * changed), rejected sensor values, publishers removing themselves. */
+/* The core against a driver the test feeds by hand (tests/core-fixture.h):
+ * publishers' callbacks (status, alerts with sequence numbers, pain red
+ * flag), every control function with good and bad arguments (named error,
+ * nothing changed), rejected sensor values, publishers removing
+ * themselves, calibration.  Time, timers and the wall clock:
+ * test-core-time.c. */
 #include <glib.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/core.h"
-#include "daemon/publisher.h"
-
-/* ---- a driver fed by the test ---- */
-
-static KnDevice *manual_dev;
-
-static KnDevice *manual_open(const KnDriverOptions *opts, GError **error)
-{
-    KnDevice *dev = g_new0(KnDevice, 1);
-
-    for (int i = 0; i < KN_SENSOR_COUNT; i++) {
-        dev->status.sensors[i].present = TRUE;
-        dev->status.sensors[i].rate_hz = 100;
-    }
-    dev->status.battery_pct = 80;
-    dev->status.speed = 1;
-    dev->status.time_origin_us = 1000000;
-    manual_dev = dev;
-    return dev;
-}
-
-static gboolean manual_start(KnDevice *dev, GError **error)
-{
-    return TRUE;
-}
-
-static void manual_stop(KnDevice *dev)
-{
-}
-
-static void manual_close(KnDevice *dev)
-{
-    if (manual_dev == dev)
-        manual_dev = NULL;
-    g_free(dev);
-}
-
-static const KnDriver manual_driver = {
-    .name = "manual",
-    .open = manual_open,
-    .start = manual_start,
-    .stop = manual_stop,
-    .close = manual_close,
-};
-
-static double next_t;
-
-static void standing_frame(struct kn_frame *f)
-{
-    memset(f, 0, sizeof(*f));
-    f->t_s = next_t;
-    next_t += 0.01;
-    f->present = KN_HAS_ALL;
-    f->knee_deg = 2.0;
-    f->thigh_accel[1] = KN_STANDARD_GRAVITY;
-    f->shank_accel[1] = KN_STANDARD_GRAVITY;
-}
-
-static void feed(guint n)
-{
-    g_autofree struct kn_frame *frames = g_new(struct kn_frame, n);
-
-    for (guint i = 0; i < n; i++)
-        standing_frame(&frames[i]);
-    kn_device_emit_frames(manual_dev, frames, n);
-}
-
-/* ---- a recording publisher ---- */
-
-typedef struct {
-    guint status_calls;
-    KnChange changed;             /* union of all masks seen */
-    KnState last_state;
-    guint live_calls;
-    GArray *alerts;               /* KnAlertEvent, pain pointer cleared */
-    guint pain_calls;
-    guint last_pain_score;
-    guint identify_ms;
-    guint marks;
-    KnPainMark last_mark;
-    guint64 last_pain_mark_id;
-    gint64 last_pain_wall_us;
-    KnCore *core;
-    guint id;
-    gboolean remove_on_status;
-} Recorder;
-
-static void rec_status(gpointer data, KnChange changed, const KnCoreStatus *st)
-{
-    Recorder *r = data;
-
-    r->status_calls++;
-    r->changed |= changed;
-    r->last_state = st->state;
-    if (r->remove_on_status)
-        kn_core_remove_publisher(r->core, r->id);
-}
-
-static void rec_live(gpointer data, const struct kn_live *live)
-{
-    ((Recorder *) data)->live_calls++;
-}
-
-static void rec_alert(gpointer data, const KnAlertEvent *ev)
-{
-    Recorder *r = data;
-    KnAlertEvent copy = *ev;
-
-    g_assert_true((ev->alert.kind == KN_ALERT_PAIN) == (ev->pain != NULL));
-    copy.pain = NULL;
-    g_array_append_val(r->alerts, copy);
-}
-
-static void rec_pain(gpointer data, const KnPainReport *report)
-{
-    Recorder *r = data;
-
-    r->pain_calls++;
-    r->last_pain_score = report->score;
-    r->last_pain_mark_id = report->mark_id;
-    r->last_pain_wall_us = report->wall_us;
-}
-
-static void rec_pain_mark(gpointer data, const KnPainMark *mark)
-{
-    Recorder *r = data;
-
-    r->marks++;
-    r->last_mark = *mark;
-}
-
-static void rec_identify(gpointer data, guint ms)
-{
-    ((Recorder *) data)->identify_ms = ms;
-}
-
-static const KnPublisherOps rec_ops = {
-    .name = "test",
-    .status = rec_status,
-    .live = rec_live,
-    .alert = rec_alert,
-    .pain = rec_pain,
-    .pain_mark = rec_pain_mark,
-};
-
-static const KnPublisherOps rec_ops_identify = {
-    .name = "test-actuator",
-    .identify = rec_identify,
-};
-
-typedef struct {
-    KnCore *core;
-    Recorder rec;
-} Fixture;
-
-static void setup(Fixture *f, gconstpointer data)
-{
-    g_autoptr(GError) error = NULL;
-    KnCoreOptions opts;
-    KnDriverOptions dopts;
-
-    kn_core_options_init(&opts);
-    opts.publish_hz = 5;
-    f->core = kn_core_new(&opts, &error);
-    g_assert_no_error(error);
-    f->rec.alerts = g_array_new(FALSE, FALSE, sizeof(KnAlertEvent));
-    f->rec.core = f->core;
-    f->rec.id = kn_core_add_publisher(f->core, &rec_ops, &f->rec, NULL);
-    kn_driver_options_init(&dopts);
-    g_assert_true(kn_core_set_source(f->core, &manual_driver, &dopts, &error));
-    g_assert_no_error(error);
-    next_t = 0;
-}
-
-static void teardown(Fixture *f, gconstpointer data)
-{
-    kn_core_free(f->core);
-    g_array_unref(f->rec.alerts);
-    g_assert_null(manual_dev);
-}
+#include "tests/core-fixture.h"
 
 static void test_status(Fixture *f, gconstpointer data)
 {
@@ -208,20 +30,6 @@ static void test_status(Fixture *f, gconstpointer data)
     kn_core_clear_source(f->core);
     g_assert_cmpint(st->state, ==, KN_STATE_IDLE);
     g_assert_cmpint(f->rec.last_state, ==, KN_STATE_IDLE);
-}
-
-static void test_live_throttle(Fixture *f, gconstpointer data)
-{
-    gint64 start = g_get_monotonic_time();
-
-    /* 100 batches 10 ms apart = 1 s at publish_hz 5: 5 or 6 publications
-     * (the first batch publishes at once). */
-    while (g_get_monotonic_time() - start < G_USEC_PER_SEC) {
-        feed(1);
-        g_usleep(10000);
-    }
-    g_assert_cmpuint(f->rec.live_calls, >=, 4);
-    g_assert_cmpuint(f->rec.live_calls, <=, 6);
 }
 
 static void test_rejected_values(Fixture *f, gconstpointer data)
@@ -253,8 +61,8 @@ static void test_pain(Fixture *f, gconstpointer data)
     g_autoptr(GError) error = NULL;
     guint64 seq = 99;
     const KnAlertEvent *ev;
-    gint64 before = g_get_real_time();
 
+    kn_clock_test_advance(f->clock, 1234 * MS);
     g_assert_true(kn_core_report_pain(f->core, 3, KN_PAIN_FRONT, KN_PAIN_DURING, "", &seq, &error));
     g_assert_cmpuint(seq, ==, 0);
     g_assert_cmpuint(f->rec.pain_calls, ==, 1);
@@ -271,7 +79,8 @@ static void test_pain(Fixture *f, gconstpointer data)
     g_assert_cmpint(ev->alert.severity, ==, KN_SEVERITY_CRITICAL);
     g_assert_cmpfloat(ev->alert.value, ==, 8);
     g_assert_cmpfloat(ev->alert.threshold, ==, 7);
-    g_assert_cmpint(ev->wall_us, >=, before);
+    g_assert_cmpint(ev->wall_us, ==, WALL0 + 1234 * MS);
+    g_assert_cmpint(f->rec.last_pain_wall_us, ==, WALL0 + 1234 * MS);
     g_assert_cmpuint(kn_core_get_status(f->core)->alerts_raised, ==, 1);
 
     /* Bad arguments: a named error and nothing reported. */
@@ -294,10 +103,13 @@ static void test_pain_marks(Fixture *f, gconstpointer data)
     g_autoptr(GError) error = NULL;
     const KnCoreStatus *st = kn_core_get_status(f->core);
     const KnPainMark *marks;
-    gint64 now = g_get_monotonic_time(), wall = kn_core_get_wall_clock(f->core);
+    gint64 now, wall;
     guint64 id = 0, sid = 0, seq = 99;
     guint n;
 
+    kn_clock_test_advance(f->clock, 10 * S);
+    now = kn_clock_now(f->clock);
+    wall = kn_core_get_wall_clock(f->core);
     /* A mark dated at the press 2 s ago, in a session: its wall time is
      * 2 s back too. */
     g_assert_true(kn_core_start_session(f->core, &sid, &error));
@@ -308,7 +120,8 @@ static void test_pain_marks(Fixture *f, gconstpointer data)
     g_assert_cmpuint(f->rec.marks, ==, 1);
     g_assert_cmpuint(f->rec.last_mark.id, ==, 1);
     g_assert_cmpuint(f->rec.last_mark.session_id, ==, sid);
-    g_assert_cmpint(llabs(f->rec.last_mark.wall_us - (wall - 2 * G_USEC_PER_SEC)), <, 100000);
+    g_assert_cmpint(f->rec.last_mark.wall_us, ==, wall - 2 * S);
+    g_assert_cmpint(f->rec.last_mark.monotonic_us, ==, now - 2 * S);
     g_assert_false(f->rec.last_mark.scored);
     g_assert_cmpuint(st->pain_marks_unscored, ==, 1);
     g_assert_true(f->rec.changed & KN_CHANGED_PAIN_MARKS);
@@ -317,14 +130,14 @@ static void test_pain_marks(Fixture *f, gconstpointer data)
     g_assert_true(kn_core_stop_session(f->core, NULL, &error));
 
     /* Not in the future, not more than an hour back. */
-    g_assert_false(kn_core_mark_pain(f->core, g_get_monotonic_time() + G_USEC_PER_SEC, NULL, &error));
+    g_assert_false(kn_core_mark_pain(f->core, now + 1, NULL, &error));
     g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
     g_clear_error(&error);
-    g_assert_false(kn_core_mark_pain(f->core, g_get_monotonic_time() - G_GINT64_CONSTANT(3601) * G_USEC_PER_SEC,
-                                     NULL, &error));
+    g_assert_true(kn_core_mark_pain(f->core, now - 3600 * S, NULL, &error));
+    g_assert_false(kn_core_mark_pain(f->core, now - 3600 * S - 1, NULL, &error));
     g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
     g_clear_error(&error);
-    g_assert_cmpuint(f->rec.marks, ==, 2);
+    g_assert_cmpuint(f->rec.marks, ==, 3);
 
     /* Scored: a pain report dated at the mark, with its id and session;
      * above 7 it is a red flag like any report. */
@@ -336,9 +149,9 @@ static void test_pain_marks(Fixture *f, gconstpointer data)
     g_assert_cmpuint(f->rec.last_pain_score, ==, 9);
     g_assert_cmpuint(f->rec.last_pain_mark_id, ==, 1);
     g_assert_cmpuint(f->rec.alerts->len, ==, 1);
-    g_assert_cmpuint(st->pain_marks_unscored, ==, 1);
+    g_assert_cmpuint(st->pain_marks_unscored, ==, 2);
     marks = kn_core_get_pain_marks(f->core, &n);
-    g_assert_cmpuint(n, ==, 2);
+    g_assert_cmpuint(n, ==, 3);
     g_assert_true(marks[0].scored);
     g_assert_false(marks[1].scored);
     g_assert_cmpint(f->rec.last_pain_wall_us, ==, marks[0].wall_us);
@@ -358,14 +171,14 @@ static void test_pain_marks(Fixture *f, gconstpointer data)
     g_clear_error(&error);
     g_assert_false(kn_core_get_pain_marks(f->core, &n)[1].scored);
     g_assert_cmpuint(f->rec.pain_calls, ==, 1);
-    g_assert_cmpuint(st->pain_marks_unscored, ==, 1);
+    g_assert_cmpuint(st->pain_marks_unscored, ==, 2);
 
     /* Bounded: the oldest go first. */
     for (int i = 0; i < KN_PAIN_MARKS_MAX; i++)
         g_assert_true(kn_core_mark_pain(f->core, 0, &id, &error));
     marks = kn_core_get_pain_marks(f->core, &n);
     g_assert_cmpuint(n, ==, KN_PAIN_MARKS_MAX);
-    g_assert_cmpuint(marks[0].id, ==, 3);
+    g_assert_cmpuint(marks[0].id, ==, 4);
     g_assert_cmpuint(marks[n - 1].id, ==, id);
     g_assert_cmpuint(st->pain_marks_unscored, ==, KN_PAIN_MARKS_MAX);
     g_assert_false(kn_core_score_pain_mark(f->core, 2, 3, KN_PAIN_FRONT, KN_PAIN_DURING, "", NULL,
@@ -477,39 +290,6 @@ static void test_session(Fixture *f, gconstpointer data)
     g_assert_cmpuint(id, ==, 2);
 }
 
-static gboolean quit_loop(gpointer loop)
-{
-    g_main_loop_quit(loop);
-    return G_SOURCE_REMOVE;
-}
-
-static void test_pairing_window(Fixture *f, gconstpointer data)
-{
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-    const KnCoreStatus *st = kn_core_get_status(f->core);
-    gint64 now = kn_core_get_wall_clock(f->core);
-
-    g_assert_false(kn_core_open_pairing_window(f->core, 0, &error));
-    g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
-    g_clear_error(&error);
-    g_assert_false(kn_core_open_pairing_window(f->core, 601, &error));
-    g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
-    g_clear_error(&error);
-    g_assert_false(st->pairing_window_open);
-
-    f->rec.changed = 0;
-    g_assert_true(kn_core_open_pairing_window(f->core, 1, &error));
-    g_assert_true(st->pairing_window_open);
-    g_assert_true(f->rec.changed & KN_CHANGED_PAIRING);
-    g_assert_cmpint(st->pairing_window_end_wall_us - now, >=, G_USEC_PER_SEC);
-    g_assert_cmpint(st->pairing_window_end_wall_us - now, <, 2 * G_USEC_PER_SEC);
-    g_timeout_add(2500, quit_loop, loop);
-    g_main_loop_run(loop);
-    g_assert_false(st->pairing_window_open);
-    g_assert_cmpint(st->pairing_window_end_wall_us, ==, 0);
-}
-
 static void test_clock_identify_coaching(Fixture *f, gconstpointer data)
 {
     g_autoptr(GError) error = NULL;
@@ -524,7 +304,11 @@ static void test_clock_identify_coaching(Fixture *f, gconstpointer data)
     g_assert_false(st->wall_clock_set);
     g_assert_true(kn_core_set_wall_clock(f->core, t, &error));
     g_assert_true(st->wall_clock_set);
-    g_assert_cmpint(llabs(kn_core_get_wall_clock(f->core) - t), <, G_USEC_PER_SEC);
+    g_assert_cmpint(kn_core_get_wall_clock(f->core), ==, t);
+    g_assert_false(kn_core_set_wall_clock(f->core, G_GINT64_CONSTANT(4102444800) * S, &error));
+    g_assert_error(error, KN_ERROR, KN_ERROR_OUT_OF_RANGE);
+    g_clear_error(&error);
+    g_assert_cmpint(kn_core_get_wall_clock(f->core), ==, t);
 
     g_assert_false(kn_core_identify(f->core, 500, &error));
     g_assert_error(error, KN_ERROR, KN_ERROR_NOT_SUPPORTED);
@@ -667,7 +451,6 @@ static void test_alert_from_analysis(Fixture *f, gconstpointer data)
     const KnCoreStatus *st = kn_core_get_status(f->core);
     struct kn_frame batch[5];
     const KnAlertEvent *ev;
-    gint64 before = g_get_monotonic_time();
     int n = 0;
 
     manual_dev->status.sensors[KN_SENSOR_THIGH].present = FALSE;
@@ -686,6 +469,7 @@ static void test_alert_from_analysis(Fixture *f, gconstpointer data)
         batch[n].knee_deg = knee;
         if (++n == 5) {
             kn_device_emit_frames(manual_dev, batch, 5);
+            kn_clock_test_advance(f->clock, 50 * MS);
             n = 0;
         }
     }
@@ -699,8 +483,9 @@ static void test_alert_from_analysis(Fixture *f, gconstpointer data)
     /* The manual source says t = 0 was sampled at monotonic 1 s. */
     g_assert_cmpint(ev->sample_monotonic_us, ==,
                     1000000 + (gint64) llround(ev->alert.t_s * 1e6));
-    g_assert_cmpint(ev->batch_monotonic_us, >=, before);
-    g_assert_cmpint(ev->batch_monotonic_us, <=, g_get_monotonic_time());
+    /* The batch holding t = 2.0x arrived 50 ms per batch of 5 after T0. */
+    g_assert_cmpint(ev->batch_monotonic_us, ==, T0 + (gint64) floor(ev->alert.t_s / 0.05) * 50 * MS);
+    g_assert_cmpint(ev->wall_us, ==, ev->batch_monotonic_us + WALL0 - T0);
 }
 
 int main(int argc, char **argv)
@@ -708,14 +493,12 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
     ADD("/core/status", test_status);
-    ADD("/core/live-throttle", test_live_throttle);
     ADD("/core/rejected-values", test_rejected_values);
     ADD("/core/pain", test_pain);
     ADD("/core/pain-marks", test_pain_marks);
     ADD("/core/sleeve-io", test_sleeve_io);
     ADD("/core/thresholds", test_thresholds);
     ADD("/core/session", test_session);
-    ADD("/core/pairing-window", test_pairing_window);
     ADD("/core/clock-identify-coaching", test_clock_identify_coaching);
     ADD("/core/remove-in-callback", test_remove_in_callback);
     ADD("/core/calibrate-errors", test_calibrate_errors);

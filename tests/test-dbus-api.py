@@ -58,7 +58,8 @@ class DBusApiTest(TmpDirTestCase):
         self.assertAlmostEqual(p['KneeAngle'], 2.0, delta=1.0)
         for key in ('Cadence', 'StrideCount', 'Activity', 'ZeroOffset', 'BaselineRangeOfMotion',
                     'LastStride', 'FramesRejected', 'SessionId', 'SessionStart',
-                    'CoachingTarget', 'PairingWindowOpen', 'PairingWindowEnd', 'WallClockSet'):
+                    'CoachingTarget', 'PairingWindowOpen', 'PairingWindowEnd', 'WallClockSet',
+                    'WallClockSource', 'WallClockOffset'):
             self.assertIn(key, p)
 
     def test_sensor_objects(self):
@@ -238,12 +239,34 @@ class DBusApiTest(TmpDirTestCase):
         self.assertDBusError('org.kneed.Kneed1.Error.OutOfRange', self.client.call, 'SetTime',
                              GLib.Variant('(x)', (1000,)))
         self.assertFalse(self.client.get('WallClockSet'))
+        self.assertEqual(self.client.get('WallClockSource'), 'system')
+        # The system clock's mapping: CLOCK_REALTIME − CLOCK_MONOTONIC,
+        # the same on both sides of the bus (read a moment apart).
+        offset = self.client.get('WallClockOffset')
+        self.assertLess(abs(offset - (GLib.get_real_time() - GLib.get_monotonic_time())), 1000)
+        changes = len(self.client.changes)
+        before = GLib.get_monotonic_time()
         self.client.call('SetTime', GLib.Variant('(x)', (target,)))
-        self.assertTrue(self.client.get('WallClockSet'))
-        # Alerts are stamped with the new clock.
         self.client.call('ReportPain', GLib.Variant('(usss)', (8, 'back', 'during', '')), '(t)')
+        after = GLib.get_monotonic_time()
+        self.assertTrue(self.client.get('WallClockSet'))
+        self.assertEqual(self.client.get('WallClockSource'), 'client')
+        # wall = monotonic + offset, and at SetTime wall was the target.
+        offset = self.client.get('WallClockOffset')
+        self.assertGreaterEqual(offset, target - after)
+        self.assertLessEqual(offset, target - before)
+        # One PropertiesChanged says all of it.
+        wait_for(lambda: any('WallClockSource' in c for _, c in self.client.changes[changes:]), 5,
+                 'the clock properties to change')
+        change = next(c for _, c in self.client.changes[changes:] if 'WallClockSource' in c)
+        self.assertEqual((change['WallClockSet'], change['WallClockSource'],
+                          change['WallClockOffset']), (True, 'client', offset))
+        # Alerts are stamped with the new clock: no earlier than the target,
+        # no later than the time that passed on this side.
         wait_for(lambda: self.client.alerts, 5, 'alert')
-        self.assertLess(abs(self.client.alerts[0][1][3] - target), 10e6)
+        stamp = self.client.alerts[0][1][3]
+        self.assertGreaterEqual(stamp, target)
+        self.assertLessEqual(stamp, target + (after - before))
 
         self.assertDBusError('org.kneed.Kneed1.Error.NotSupported', self.client.call, 'Identify',
                              GLib.Variant('(u)', (500,)))

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
+#include "clock/clock-test.h"
 #include "drivers/driver.h"
 #include "tests/umockdev-helpers.h"
 
@@ -225,7 +226,8 @@ static KnConfig *load(const char *text, GError **error)
     return kn_config_load(path, NULL, 0, error);
 }
 
-static KnDevice *start(const char *conf, Sink *sink)
+/* clock: the source's (NULL: the system's). */
+static KnDevice *start_on(const char *conf, Sink *sink, KnClock *clock)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(KnConfig) c = load(conf, &error);
@@ -236,6 +238,8 @@ static KnDevice *start(const char *conf, Sink *sink)
     g_assert_cmpstr(c->driver->name, ==, "iio");
     g_free(c->driver_opts.state_dir);
     c->driver_opts.state_dir = g_build_filename(tmpdir, "state", NULL);
+    if (clock)
+        c->driver_opts.clock = kn_clock_ref(clock);
     dev = kn_device_open(c->driver, &c->driver_opts, &error);
     g_assert_no_error(error);
     sink->frames = g_array_new(FALSE, FALSE, sizeof(struct kn_frame));
@@ -244,6 +248,11 @@ static KnDevice *start(const char *conf, Sink *sink)
     g_assert_true(kn_device_start(dev, &error));
     g_assert_no_error(error);
     return dev;
+}
+
+static KnDevice *start(const char *conf, Sink *sink)
+{
+    return start_on(conf, sink, NULL);
 }
 
 static void iterate_until(gboolean (*done)(gpointer), gpointer data, double timeout_s)
@@ -488,7 +497,6 @@ static void test_pair_values(void)
     feed_pair(base, base, now, SHANK_BOTH);
     until.until_t = (double) ((now - 10000000) / 1000 - st->time_origin_us) / 1e6;
     iterate_until(frames_reach, &until, 5);
-    iterate_for(0.02);
     check_frames(sink.frames, base, st->time_origin_us, KN_HAS_ALL, 0.002, &worst_knee);
     g_test_message("%u frames; knee within %.3f deg", sink.frames->len, worst_knee);
     /* ADC quantisation: 0.1 deg a count, so half a count. */
@@ -526,6 +534,8 @@ static void test_vanish_and_return(void)
     g_test_message("shank: %s", st->sensors[KN_SENSOR_SHANK].last_error);
     g_assert_nonnull(strstr(st->sensors[KN_SENSOR_SHANK].last_error, "lsm6dsl_accel"));
     g_assert_cmpint(st->sensors[KN_SENSOR_THIGH].state, ==, KN_SENSOR_STATE_STREAMING);
+    /* Not a silence: the others deliver. */
+    g_assert_cmpint(st->idle_until_us, ==, 0);
     /* Frames go on with the thigh and the flex sensor. */
     n_before = sink.frames->len;
     t = now_ns();
@@ -742,6 +752,68 @@ static void test_unknown_device_at_runtime(void)
                     KN_SENSOR_STATE_ABSENT);
 }
 
+/* Every device failed: it is opened again 0.5, 1, 2, ... 30 s later by
+ * the source's clock (a test clock here: each retry to the microsecond),
+ * and until when nothing will come is said, for the daemon's watchdog. */
+static void test_backoff_on_the_clock(void)
+{
+    static const char conf[] = "[daemon]\nsource = iio\n\n[thigh]\ndevice = bmi16\n";
+    static const gint64 retry_ms[] = { 500, 1000, 2000, 4000, 8000, 16000, 30000, 30000 };
+    g_autoptr(KnClock) clock = kn_clock_new_test(1000 * G_USEC_PER_SEC,
+                                                 G_GINT64_CONSTANT(1767225600) * G_USEC_PER_SEC);
+    Sink sink;
+    g_autoptr(KnDevice) dev = start_on(conf, &sink, clock);
+    const KnDeviceStatus *st = kn_device_get_status(dev);
+    gint64 t = kn_clock_now(clock);
+
+    g_assert_cmpint(st->sensors[KN_SENSOR_THIGH].state, ==, KN_SENSOR_STATE_FAILED);
+    g_assert_cmpint(st->time_origin_us, ==, t);
+    for (guint i = 0; i < G_N_ELEMENTS(retry_ms); i++) {
+        guint fired = kn_clock_test_dispatched(clock);
+
+        t += retry_ms[i] * 1000;
+        g_assert_cmpint(st->idle_until_us, ==, t);
+        kn_clock_test_advance(clock, retry_ms[i] * 1000 - 1);
+        g_assert_cmpuint(kn_clock_test_dispatched(clock), ==, fired);
+        kn_clock_test_advance(clock, 1);
+        g_assert_cmpuint(kn_clock_test_dispatched(clock), ==, fired + 1);
+        g_assert_cmpint(st->sensors[KN_SENSOR_THIGH].state, ==, KN_SENSOR_STATE_FAILED);
+    }
+    g_assert_cmpuint(sink.frames->len, ==, 0);
+    g_array_unref(sink.frames);
+}
+
+/* A flexion sensor alone, not calibrated: open, but nothing to deliver
+ * (a meant silence) until it is calibrated. */
+static void test_uncalibrated_flex_is_quiet(void)
+{
+    static const char conf[] = "[daemon]\nsource = iio\n\n"
+                               "[flex]\ndevice = ads1015\ntrigger = hrt1\n";
+    g_autoptr(KnClock) clock = kn_clock_new_test(1000 * G_USEC_PER_SEC,
+                                                 G_GINT64_CONSTANT(1767225600) * G_USEC_PER_SEC);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *cal_file = g_build_filename(tmpdir, "state", "flex-calibration.conf", NULL);
+    Sink sink;
+    g_autoptr(KnDevice) dev = NULL;
+    const KnDeviceStatus *st;
+    KnFlexCal cal;
+    char msg[128];
+
+    g_unlink(cal_file);
+    dev = start_on(conf, &sink, clock);
+    st = kn_device_get_status(dev);
+    g_assert_cmpint(st->sensors[KN_SENSOR_FLEX].state, ==, KN_SENSOR_STATE_UNCALIBRATED);
+    g_assert_cmpint(st->idle_until_us, ==, kn_clock_now(clock) + G_GINT64_CONSTANT(86400) * G_USEC_PER_SEC);
+    g_assert_cmpint(kn_flex_cal_parse("100:0, 1000:90", &cal, msg, sizeof(msg)), ==, 0);
+    g_assert_true(kn_device_set_flex_calibration(dev, &cal, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(st->sensors[KN_SENSOR_FLEX].state, ==, KN_SENSOR_STATE_STREAMING);
+    g_assert_cmpint(st->idle_until_us, ==, 0);
+    g_clear_pointer(&dev, kn_device_close);
+    g_unlink(cal_file);
+    g_array_unref(sink.frames);
+}
+
 /* The label and the bus tell the two bmi160s apart; the second's mount
  * matrix turns it. */
 static void test_label_and_mount_matrix(void)
@@ -808,6 +880,8 @@ int main(int argc, char **argv)
     g_test_add_func("/iio/driver/config-errors", test_config_errors);
     g_test_add_func("/iio/driver/unknown-device", test_unknown_device_at_runtime);
     g_test_add_func("/iio/driver/vanish-and-return", test_vanish_and_return);
+    g_test_add_func("/iio/driver/backoff-on-the-clock", test_backoff_on_the_clock);
+    g_test_add_func("/iio/driver/uncalibrated-flex-quiet", test_uncalibrated_flex_is_quiet);
     r = g_test_run();
     g_object_unref(tb);
     kn_test_remove_tree(tmpdir);

@@ -94,8 +94,12 @@ class KneectlTest(TmpDirTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         for text in ('kneed %s on the session bus' % VERSION, 'State:         streaming',
                      'Source:        replay', 'flex   streaming       200 Hz',
-                     'thigh  absent', 'Session:       none'):
+                     'thigh  absent', 'Session:       none',
+                     "Clock:         the board's clock (not set since kneed started)"):
             self.assertIn(text, r.stdout)
+        c.call('SetTime', GLib.Variant('(x)', (1893456000 * 10**6,)))
+        r = kneectl(self.env, '--session', 'status')
+        self.assertIn("Clock:         a client's time\n", r.stdout)
 
         r = kneectl(self.env, '--session', 'thresholds')
         self.assertEqual(r.returncode, 0, r.stderr)

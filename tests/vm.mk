@@ -20,6 +20,8 @@ vm_files = \
 	tests/vm/scenario-gpio.sh \
 	tests/vm/scenario-service.sh \
 	tests/vm/service.py \
+	tests/vm/scenario-clock.sh \
+	tests/vm/clock.py \
 	tests/vm/snoop-clean.py
 EXTRA_DIST += $(vm_files)
 
